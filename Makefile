@@ -1,0 +1,101 @@
+# dispatcher — an email digest dispatcher.
+#
+#   make                 build build/release/dispatcher
+#   make test            build with ASan+UBSan and run every test
+#   make demo            send the sample issue to the sample list into outbox/
+#   make bench           run the benchmarks under bench/
+#   make fuzz            build the libFuzzer targets (clang) under build/fuzz/
+#   make clean
+#   make SANITIZER=address,undefined   any build, under sanitizers
+#
+# Objects go to build/<variant>/, one directory per SANITIZER setting.
+
+CC        ?= cc
+comma     := ,
+PKGS      := libconfig md4c md4c-html nettle
+OPT       ?= -O2
+CFLAGS    ?= $(OPT) -g
+WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wpointer-arith \
+             -Wno-unused-parameter
+XCFLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARNINGS) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifneq ($(SANITIZER),)
+VARIANT   := $(subst $(comma),-,$(SANITIZER))
+XCFLAGS   += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=$(SANITIZER)
+else
+VARIANT   := release
+endif
+
+
+B         := build/$(VARIANT)
+SRCS      := $(wildcard src/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS  := $(LIB_SRCS:src/%.c=$(B)/%.o)
+TEST_SRCS := $(wildcard tests/unit/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
+
+.PHONY: all deps test-deps test unit demo bench fuzz clean
+
+all: deps $(B)/dispatcher
+
+deps:
+	@scripts/install-deps build
+
+test-deps:
+	@scripts/install-deps test
+
+$(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
+	$(CC) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
+
+$(B):
+	@mkdir -p $@
+
+$(B)/libdispatcher.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+$(B)/dispatcher: $(B)/main.o $(B)/libdispatcher.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/unit: $(TEST_SRCS) $(B)/libdispatcher.a $(wildcard tests/unit/*.h)
+	$(CC) $(CFLAGS) $(XCFLAGS) -Isrc $(LDFLAGS) -o $@ $(TEST_SRCS) \
+	    $(B)/libdispatcher.a $(LIBS)
+
+# Fuzz targets built as plain programs that replay their corpus.
+$(B)/fuzz-%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libdispatcher.a
+	$(CC) $(CFLAGS) $(XCFLAGS) -Isrc $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+	    $(B)/libdispatcher.a $(LIBS)
+
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz-%)
+FUZZ_BINS := $(filter-out $(B)/fuzz-replay,$(FUZZ_BINS))
+
+# The test build: ASan and UBSan on everything the tests run.
+test: test-deps
+	$(MAKE) --no-print-directory SANITIZER=address,undefined OPT=-O1 unit
+	$(MAKE) --no-print-directory $(B)/dispatcher
+
+unit: deps $(B)/dispatcher $(B)/unit $(FUZZ_BINS)
+	@B=$(B) tests/run
+
+demo: all
+	@scripts/demo $(B)/dispatcher
+
+bench: all
+	@B=$(B) bench/run
+
+fuzz:
+	@scripts/install-deps test
+	$(MAKE) --no-print-directory CC=clang \
+	    SANITIZER=fuzzer,address,undefined fuzz-bins
+
+fuzz-bins: $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/libfuzz-%)
+
+$(B)/libfuzz-%: tests/fuzz/%.c $(B)/libdispatcher.a
+	$(CC) $(CFLAGS) $(XCFLAGS) -Isrc $(LDFLAGS) -o $@ $< \
+	    $(B)/libdispatcher.a $(LIBS)
+
+clean:
+	rm -rf build

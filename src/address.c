@@ -1,0 +1,130 @@
+/*
+ * address.c — e-mail address validation (see address.h).
+ */
+#include "address.h"
+
+#include <string.h>
+
+static int
+is_atext(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+static int
+check_local(const char *s, size_t n, const char **reason)
+{
+	size_t	i;
+
+	if (n == 0)
+		return *reason = "the local part is empty", -1;
+	if (n > 64)
+		return *reason = "the local part is longer than 64 octets", -1;
+	if (s[0] == '"') {
+		if (n < 2 || s[n - 1] != '"')
+			return *reason = "unterminated quoted local part", -1;
+		for (i = 1; i < n - 1; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c < 0x20 || c == 0x7f)
+				return *reason = "control character in the address", -1;
+			if (c == '\\') {
+				if (++i >= n - 1)
+					return *reason = "dangling backslash in quoted local part", -1;
+			} else if (c == '"')
+				return *reason = "unescaped quote in quoted local part", -1;
+		}
+		return 0;
+	}
+	if (s[0] == '.' || s[n - 1] == '.')
+		return *reason = "the local part starts or ends with a dot", -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (s[i + 1] == '.')
+				return *reason = "two dots in a row in the local part", -1;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return *reason = "control character in the address", -1;
+		if (c == ' ')
+			return *reason = "space in the address", -1;
+		if (c >= 0x80)
+			return *reason = "non-ASCII local part", -1;
+		if (!is_atext(c))
+			return *reason = "character not allowed in the local part", -1;
+	}
+	return 0;
+}
+
+static int
+check_domain(const char *s, size_t n, const char **reason)
+{
+	size_t	i, label = 0, dots = 0;
+
+	if (n == 0)
+		return *reason = "the domain is empty", -1;
+	if (n > 253)
+		return *reason = "the domain is longer than 253 octets", -1;
+	if (s[n - 1] == '.')
+		return *reason = "the domain ends with a dot", -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (label == 0)
+				return *reason = "empty label in the domain", -1;
+			if (s[i - 1] == '-')
+				return *reason = "a domain label ends with a hyphen", -1;
+			label = 0;
+			dots++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return *reason = "control character in the address", -1;
+		if (c == ' ')
+			return *reason = "space in the address", -1;
+		if (c == '-' && label == 0)
+			return *reason = "a domain label starts with a hyphen", -1;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-'))
+			return *reason = "character not allowed in the domain", -1;
+		if (++label > 63)
+			return *reason = "a domain label is longer than 63 octets", -1;
+	}
+	if (s[n - 1] == '-')
+		return *reason = "a domain label ends with a hyphen", -1;
+	if (dots == 0)
+		return *reason = "the domain has no dot", -1;
+	return 0;
+}
+
+int
+address_check(const char *addr, const char **reason)
+{
+	const char	*at;
+	size_t		 n;
+	const char	*dummy;
+
+	if (reason == NULL)
+		reason = &dummy;
+	if (addr == NULL || *addr == '\0')
+		return *reason = "empty address", -1;
+	n = strlen(addr);
+	if (n > ADDRESS_MAX)
+		return *reason = "the address is longer than 254 octets", -1;
+	if ((at = strrchr(addr, '@')) == NULL)
+		return *reason = "no '@' in the address", -1;
+	if (check_local(addr, (size_t)(at - addr), reason) == -1)
+		return -1;
+	return check_domain(at + 1, strlen(at + 1), reason);
+}
+
+const char *
+address_domain(const char *addr)
+{
+	const char	*at = strrchr(addr, '@');
+
+	return at ? at + 1 : addr + strlen(addr);
+}

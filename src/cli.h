@@ -1,0 +1,45 @@
+/*
+ * cli.h — what the command handlers share: exit codes, the loaded
+ * configuration, and option parsing.
+ *
+ * main.c parses the global options and calls one handler; each handler
+ * lives in a cmd_*.c file, parses its own arguments, prints human output on
+ * stdout and errors on stderr, and returns an exit code.
+ */
+#ifndef DISPATCHER_CLI_H
+#define DISPATCHER_CLI_H
+
+#include "config.h"
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* the command could not do its work */
+	EXIT_USAGE = 2,		/* bad arguments */
+	EXIT_TEMPFAIL = 75	/* try again later (sysexits EX_TEMPFAIL) */
+};
+
+struct cli {
+	const char	*config_path;
+	struct config	*cfg;		/* loaded on first use */
+};
+
+/* Loads the configuration once, printing every problem. NULL on error. */
+struct config	*cli_config(struct cli *c);
+
+/*
+ * Argument scanning: cli_flag() matches "--name"; cli_value() matches
+ * "--name VALUE" and "--name=VALUE" (advancing *i past the value), and
+ * reports a missing value. Both return 1 on a match.
+ */
+int	cli_flag(char **argv, int i, const char *name);
+int	cli_value(int argc, char **argv, int *i, const char *name,
+	    const char **value);
+int	cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+typedef int (*cli_command)(struct cli *c, int argc, char **argv);
+
+int	cmd_check_config(struct cli *c, int argc, char **argv);
+int	cmd_compose(struct cli *c, int argc, char **argv);
+int	cmd_preview(struct cli *c, int argc, char **argv);
+
+#endif
