@@ -2,6 +2,7 @@
 #
 #   make                 build build/release/dispatcher
 #   make test            build with ASan+UBSan and run every test
+#   make check [T=PAT]   run the tests on this variant (T: only names with PAT)
 #   make demo            send the sample issue to the sample list into outbox/
 #   make bench           run the benchmarks under bench/
 #   make fuzz            build the libFuzzer targets (clang) under build/fuzz/
@@ -36,9 +37,9 @@ SRCS      := $(wildcard src/*.c)
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(B)/%.o)
 TEST_SRCS := $(wildcard tests/unit/*.c)
-FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps test-deps test unit demo bench fuzz clean
+.PHONY: all deps test-deps test check demo bench fuzz fuzz-bins clean
 
 all: deps $(B)/dispatcher
 
@@ -60,25 +61,24 @@ $(B)/libdispatcher.a: $(LIB_OBJS)
 $(B)/dispatcher: $(B)/main.o $(B)/libdispatcher.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/unit: $(TEST_SRCS) $(B)/libdispatcher.a $(wildcard tests/unit/*.h)
+$(B)/unit: $(TEST_SRCS) $(wildcard tests/unit/*.h) $(B)/libdispatcher.a
 	$(CC) $(CFLAGS) $(XCFLAGS) -Isrc $(LDFLAGS) -o $@ $(TEST_SRCS) \
 	    $(B)/libdispatcher.a $(LIBS)
 
 # Fuzz targets built as plain programs that replay their corpus.
-$(B)/fuzz-%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libdispatcher.a
+$(B)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libdispatcher.a
 	$(CC) $(CFLAGS) $(XCFLAGS) -Isrc $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
 	    $(B)/libdispatcher.a $(LIBS)
 
-FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz-%)
-FUZZ_BINS := $(filter-out $(B)/fuzz-replay,$(FUZZ_BINS))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(B)/fuzz-%)
 
 # The test build: ASan and UBSan on everything the tests run.
 test: test-deps
-	$(MAKE) --no-print-directory SANITIZER=address,undefined OPT=-O1 unit
-	$(MAKE) --no-print-directory $(B)/dispatcher
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined OPT=-O1 check
 
-unit: deps $(B)/dispatcher $(B)/unit $(FUZZ_BINS)
-	@B=$(B) tests/run
+# Runs the tests against whatever variant SANITIZER selects.
+check: $(B)/dispatcher $(B)/unit $(FUZZ_BINS)
+	@B=$(B) tests/run $(T)
 
 demo: all
 	@scripts/demo $(B)/dispatcher
@@ -91,9 +91,9 @@ fuzz:
 	$(MAKE) --no-print-directory CC=clang \
 	    SANITIZER=fuzzer,address,undefined fuzz-bins
 
-fuzz-bins: $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/libfuzz-%)
+fuzz-bins: $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(B)/libfuzz-%)
 
-$(B)/libfuzz-%: tests/fuzz/%.c $(B)/libdispatcher.a
+$(B)/libfuzz-%: tests/fuzz/fuzz_%.c $(B)/libdispatcher.a
 	$(CC) $(CFLAGS) $(XCFLAGS) -Isrc $(LDFLAGS) -o $@ $< \
 	    $(B)/libdispatcher.a $(LIBS)
 
