@@ -829,3 +829,147 @@ compose_html(const struct composed_issue *ci, const struct recipient *r,
 	}
 	return 0;
 }
+
+/* ---- storing a rendered issue ---------------------------------------- */
+
+/*
+ * The stored form, version 1, all integers little-endian u32 unless said:
+ * version, then the strings (length + bytes) issue_id, list name,
+ * from_domain, head_from, head_rest, wire bytes; then nsegs and per segment
+ * off, len, slot (i32), html; then html_size (u32).
+ */
+#define COMPOSE_STORED_VERSION	1
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	unsigned char	p[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff,
+	    (v >> 24) & 0xff };
+
+	return buf_add(b, p, 4);
+}
+
+static int
+put_bytes(struct buf *b, const char *p, size_t n)
+{
+	if (n > UINT32_MAX || put_u32(b, (uint32_t)n) == -1)
+		return -1;
+	return buf_add(b, p ? p : "", n);
+}
+
+int
+compose_save(const struct composed_issue *ci, struct buf *out)
+{
+	size_t	i;
+	int	rc = 0;
+
+	rc |= put_u32(out, COMPOSE_STORED_VERSION);
+	rc |= put_bytes(out, ci->issue_id, strlen(ci->issue_id));
+	rc |= put_bytes(out, ci->list->name, strlen(ci->list->name));
+	rc |= put_bytes(out, ci->from_domain, strlen(ci->from_domain));
+	rc |= put_bytes(out, ci->head_from.data, ci->head_from.len);
+	rc |= put_bytes(out, ci->head_rest.data, ci->head_rest.len);
+	rc |= put_bytes(out, ci->wire.bytes.data, ci->wire.bytes.len);
+	rc |= put_u32(out, (uint32_t)ci->wire.nsegs);
+	for (i = 0; i < ci->wire.nsegs && rc == 0; i++) {
+		rc |= put_u32(out, (uint32_t)ci->wire.segs[i].off);
+		rc |= put_u32(out, (uint32_t)ci->wire.segs[i].len);
+		rc |= put_u32(out, (uint32_t)ci->wire.segs[i].slot);
+		rc |= put_u32(out, (uint32_t)ci->wire.segs[i].html);
+	}
+	rc |= put_u32(out, (uint32_t)ci->html_size);
+	return rc ? -1 : 0;
+}
+
+struct reader {
+	const unsigned char	*p;
+	size_t			 left;
+	int			 bad;
+};
+
+static uint32_t
+get_u32(struct reader *r)
+{
+	uint32_t	v;
+
+	if (r->left < 4) {
+		r->bad = 1;
+		return 0;
+	}
+	v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 |
+	    (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+	r->p += 4;
+	r->left -= 4;
+	return v;
+}
+
+static const char *
+get_bytes(struct reader *r, size_t *n)
+{
+	const char	*p;
+
+	*n = get_u32(r);
+	if (r->bad || *n > r->left) {
+		r->bad = 1;
+		*n = 0;
+		return "";
+	}
+	p = (const char *)r->p;
+	r->p += *n;
+	r->left -= *n;
+	return p;
+}
+
+struct composed_issue *
+compose_load(const struct config *cfg, const struct token_key *key,
+    const void *data, size_t len, char *err, size_t errlen)
+{
+	struct composed_issue	*ci;
+	struct reader		 r = { data, len, 0 };
+	const char		*p;
+	char			 name[128];
+	size_t			 n, i, nsegs;
+
+	if (get_u32(&r) != COMPOSE_STORED_VERSION) {
+		errf(err, errlen, "stored issue: unknown version");
+		return NULL;
+	}
+	if ((ci = calloc(1, sizeof(*ci))) == NULL)
+		return NULL;
+	ci->key = *key;
+	p = get_bytes(&r, &n);
+	snprintf(ci->issue_id, sizeof(ci->issue_id), "%.*s", (int)n, p);
+	p = get_bytes(&r, &n);
+	snprintf(name, sizeof(name), "%.*s", (int)n, p);
+	p = get_bytes(&r, &n);
+	ci->from_domain = strndup(p, n);
+	p = get_bytes(&r, &n);
+	buf_add(&ci->head_from, p, n);
+	p = get_bytes(&r, &n);
+	buf_add(&ci->head_rest, p, n);
+	p = get_bytes(&r, &n);
+	buf_add(&ci->wire.bytes, p, n);
+	nsegs = get_u32(&r);
+	for (i = 0; i < nsegs && !r.bad; i++) {
+		size_t off = get_u32(&r), sl = get_u32(&r);
+		int slot = (int)get_u32(&r), html = (int)get_u32(&r);
+		if (slot >= SLOT_COUNT || slot < -1 || (slot == -1 &&
+		    (off > ci->wire.bytes.len || sl > ci->wire.bytes.len - off)) ||
+		    plan_push(&ci->wire, off, sl, slot, html) == -1)
+			r.bad = 1;
+	}
+	ci->html_size = get_u32(&r);
+	if (r.bad || ci->from_domain == NULL) {
+		errf(err, errlen, "stored issue %s: damaged record", ci->issue_id);
+		goto fail;
+	}
+	if ((ci->list = config_list(cfg, name)) == NULL) {
+		errf(err, errlen, "stored issue %s: list '%s' is no longer "
+		    "configured", ci->issue_id, name);
+		goto fail;
+	}
+	return ci;
+fail:
+	compose_free(ci);
+	return NULL;
+}

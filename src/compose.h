@@ -55,6 +55,17 @@ int	compose_html(const struct composed_issue *ci,
 	    const struct recipient *rcpt, struct buf *out, char *err,
 	    size_t errlen);
 
+/*
+ * The rendered issue as bytes, for the spool: compose_save() appends it to
+ * out; compose_load() makes a composed issue from them again (free with
+ * compose_free), finding its list in cfg. Messages composed from a loaded
+ * issue are byte for byte those of the original.
+ */
+int	compose_save(const struct composed_issue *ci, struct buf *out);
+struct composed_issue *compose_load(const struct config *cfg,
+	    const struct token_key *key, const void *data, size_t len,
+	    char *err, size_t errlen);
+
 /* The issue's id: hex of a hash of the list and the issue's bytes. */
 const char *compose_issue_id(const struct composed_issue *ci);
 /* Size in bytes of the encoded HTML part. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +16,7 @@
 #include "digest.h"
 #include "log.h"
 
-static const char *purpose_names[] = { "unsubscribe", "message-id" };
+static const char *purpose_names[] = { "unsubscribe", "message-id", "verp" };
 
 static void
 token_mac(const struct token_key *key, enum token_purpose purpose,
@@ -84,6 +85,114 @@ token_short(const struct token_key *key, const char *issue,
 
 	token_mac(key, TOKEN_MESSAGE_ID, issue, address, mac);
 	digest_hex(mac, 10, out);
+}
+
+static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+/* Lower-case base32 without padding; out needs (n * 8 + 4) / 5 + 1. */
+static size_t
+base32_encode(const unsigned char *in, size_t n, char *out)
+{
+	size_t		i, o = 0;
+	unsigned	acc = 0;
+	int		bits = 0;
+
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = b32[(acc >> bits) & 31];
+		}
+	}
+	if (bits > 0)
+		out[o++] = b32[(acc << (5 - bits)) & 31];
+	out[o] = '\0';
+	return o;
+}
+
+static int
+base32_decode(const char *in, size_t n, unsigned char *out, size_t outlen)
+{
+	const char	*c;
+	size_t		 i, o = 0;
+	unsigned	 acc = 0;
+	int		 bits = 0;
+
+	for (i = 0; i < n; i++) {
+		char ch = in[i] >= 'A' && in[i] <= 'Z' ? in[i] - 'A' + 'a' : in[i];
+		if ((c = strchr(b32, ch)) == NULL || ch == '\0')
+			return -1;
+		acc = (acc << 5) | (unsigned)(c - b32);
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == outlen)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return o == outlen ? 0 : -1;
+}
+
+static void
+verp_mac(const struct token_key *key, const unsigned char id[8],
+    unsigned char mac[DIGEST_LEN])
+{
+	const char		*pn = purpose_names[TOKEN_VERP];
+	struct digest_part	 parts[2] = { { pn, strlen(pn) + 1 }, { id, 8 } };
+
+	digest_hmac(key->bytes, TOKEN_KEY_LEN, parts, 2, mac);
+}
+
+static void
+id_bytes(unsigned long long id, unsigned char out[8])
+{
+	int	i;
+
+	for (i = 7; i >= 0; i--, id >>= 8)
+		out[i] = (unsigned char)(id & 0xff);
+}
+
+int
+token_verp_make(const struct token_key *key, const char *prefix,
+    unsigned long long id, const char *domain, char *out, size_t outlen)
+{
+	unsigned char	raw[8], mac[DIGEST_LEN];
+	char		a[16], m[20];
+	int		n;
+
+	id_bytes(id, raw);
+	verp_mac(key, raw, mac);
+	base32_encode(raw, 8, a);
+	base32_encode(mac, 10, m);
+	n = snprintf(out, outlen, "%s+%s%s@%s", prefix, a, m, domain);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int
+token_verp_check(const struct token_key *key, const char *prefix,
+    const char *address, unsigned long long *id, const char **reason)
+{
+	unsigned char	 raw[8], mac[DIGEST_LEN], given[10];
+	size_t		 plen = strlen(prefix), i;
+	const char	*t = address + plen + 1, *at = strrchr(address, '@');
+
+	if (strncasecmp(address, prefix, plen) != 0 || address[plen] != '+' ||
+	    at == NULL)
+		return *reason = "not a VERP address", -1;
+	if (at - t != 13 + 16)
+		return *reason = "malformed VERP token", -1;
+	if (base32_decode(t, 13, raw, 8) == -1 ||
+	    base32_decode(t + 13, 16, given, 10) == -1)
+		return *reason = "malformed VERP token", -1;
+	verp_mac(key, raw, mac);
+	if (digest_equal(mac, given, 10) != 0)
+		return *reason = "the VERP token's signature does not match", -1;
+	*id = 0;
+	for (i = 0; i < 8; i++)
+		*id = (*id << 8) | raw[i];
+	return 0;
 }
 
 static int

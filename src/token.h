@@ -27,7 +27,7 @@ struct token_key {
 	unsigned char	bytes[TOKEN_KEY_LEN];
 };
 
-enum token_purpose { TOKEN_UNSUBSCRIBE, TOKEN_MESSAGE_ID };
+enum token_purpose { TOKEN_UNSUBSCRIBE, TOKEN_MESSAGE_ID, TOKEN_VERP };
 
 /* Loads path, creating it (and its directory) when missing. 0 / -1 + err. */
 int	token_key_load(const char *path, struct token_key *key, char *err,
@@ -47,8 +47,22 @@ int	token_check(const struct token_key *key, enum token_purpose purpose,
 	    const char *list, const char *token, char *address,
 	    const char **reason);
 
+/*
+ * VERP: the envelope sender that names one spool entry (a 64-bit id),
+ * "PREFIX+" base32(id) base32(first 10 bytes of the HMAC) "@" domain, in
+ * lower case (some MTAs fold the case of local parts; decoding ignores it).
+ * 8 + 13 + 16 = 37 octets of local part with the default prefix "bounces".
+ * token_verp_check() takes the whole address and returns the id, or -1
+ * with a reason when the address is not ours or its HMAC does not match.
+ */
+#define TOKEN_VERP_MAX	320
+int	token_verp_make(const struct token_key *key, const char *prefix,
+	    unsigned long long id, const char *domain, char *out, size_t outlen);
+int	token_verp_check(const struct token_key *key, const char *prefix,
+	    const char *address, unsigned long long *id, const char **reason);
+
 /* A short stable id for (list, address) under key, for Message-IDs:
- * base32-free lower-case hex of 10 bytes of HMAC. out: 21 bytes. */
+ * lower-case hex of 10 bytes of HMAC. out: 21 bytes. */
 void	token_short(const struct token_key *key, const char *issue,
 	    const char *address, char *out);
 
