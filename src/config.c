@@ -20,43 +20,132 @@
 
 #include "address.h"
 
-enum conf_type { T_STRING, T_PATH, T_ADDRESS, T_URL, T_LISTID, T_INT };
+/*
+ * Types: strings (T_STRING, T_PATH resolved from the config's directory,
+ * T_ADDRESS, T_URL, T_SMTP_URL, T_LISTID checked), numbers (T_INT into a
+ * long, T_FLOAT into a double, both with a range), T_BOOL into an int,
+ * T_ENUM (a string among `choices`, stored as its index in an int),
+ * T_STRLIST (an array of strings, into a NULL-terminated char **), and
+ * T_LIST (a list of groups, each read with the schema `sub` into an array
+ * of elem_size structs at offset, its length at count_offset).
+ */
+enum conf_type { T_STRING, T_PATH, T_ADDRESS, T_URL, T_SMTP_URL, T_LISTID,
+	T_INT, T_FLOAT, T_BOOL, T_ENUM, T_STRLIST, T_LIST };
 
 struct conf_key {
-	const char	*key;		/* dotted path, e.g. "compose.html_warn_kb" */
-	enum conf_type	 type;
-	size_t		 offset;	/* into the struct being filled */
-	int		 required;
-	const char	*def;		/* default as text, or NULL */
-	long		 min, max;	/* for T_INT */
+	const char		*key;	/* dotted path, e.g. "compose.html_warn_kb" */
+	enum conf_type		 type;
+	size_t			 offset;/* into the struct being filled */
+	int			 required;
+	const char		*def;	/* default as text, or NULL */
+	double			 min, max;	/* T_INT, T_FLOAT */
+	const char *const	*choices;	/* T_ENUM, NULL-terminated */
+	const struct conf_key	*sub;		/* T_LIST */
+	size_t			 elem_size;	/* T_LIST */
+	size_t			 count_offset;	/* T_LIST */
 };
+
+static const char *const tls_choices[] = { "required", "opportunistic",
+	"none", NULL };
+
+/* a row: key, type, field, required, default, min, max */
+#define ROW(k, t, f, req, def, lo, hi) \
+	{ k, t, f, req, def, lo, hi, NULL, NULL, 0, 0 }
+#define END	{ NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL, 0, 0 }
+
+#define R(f)	offsetof(struct smtp_relay_conf, f)
+static const struct conf_key relay_keys[] = {
+	ROW("url", T_SMTP_URL, R(url), 1, NULL, 0, 0),
+	ROW("weight", T_INT, R(weight), 0, "1", 1, 1000),
+	ROW("max_connections", T_INT, R(max_connections), 0, "4", 1, 1000),
+	ROW("messages_per_connection", T_INT, R(messages_per_connection), 0,
+	    "100", 0, 1000000),
+	ROW("rate", T_FLOAT, R(rate), 0, "0", 0, 1e6),
+	{ "tls", T_ENUM, R(tls), 0, "required", 0, 0, tls_choices, NULL, 0, 0 },
+	ROW("verify", T_BOOL, R(verify), 0, "true", 0, 0),
+	ROW("ca_file", T_PATH, R(ca_file), 0, NULL, 0, 0),
+	ROW("username", T_STRING, R(username), 0, NULL, 0, 0),
+	ROW("password_file", T_PATH, R(password_file), 0, NULL, 0, 0),
+	ROW("password_env", T_STRING, R(password_env), 0, NULL, 0, 0),
+	END
+};
+#undef R
+
+#define G(f)	offsetof(struct throttle_group_conf, f)
+static const struct conf_key group_keys[] = {
+	ROW("name", T_STRING, G(name), 1, NULL, 0, 0),
+	ROW("domains", T_STRLIST, G(domains), 1, NULL, 0, 0),
+	ROW("concurrency", T_INT, G(concurrency), 0, "0", 0, 10000),
+	ROW("rate", T_FLOAT, G(rate), 0, "0", 0, 1e6),
+	ROW("burst", T_FLOAT, G(burst), 0, "1", 1, 1e6),
+	END
+};
+#undef G
 
 #define C(f)	offsetof(struct config, f)
 static const struct conf_key main_keys[] = {
-	{ "spool",		T_PATH,	C(spool_dir),	0, "spool", 0, 0 },
-	{ "lists",		T_PATH,	C(lists_dir),	0, "lists", 0, 0 },
-	{ "templates",		T_PATH,	C(templates_dir), 0, "templates", 0, 0 },
-	{ "secret_file",	T_PATH,	C(secret_file),	0, "spool/secret.key", 0, 0 },
-	{ "outbox",		T_PATH,	C(outbox_dir),	0, "outbox", 0, 0 },
-	{ "compose.html_warn_kb", T_INT, C(html_warn_bytes), 0, "102", 1, 1 << 20 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	ROW("spool", T_PATH, C(spool_dir), 0, "spool", 0, 0),
+	ROW("lists", T_PATH, C(lists_dir), 0, "lists", 0, 0),
+	ROW("templates", T_PATH, C(templates_dir), 0, "templates", 0, 0),
+	ROW("secret_file", T_PATH, C(secret_file), 0, "spool/secret.key", 0, 0),
+	ROW("outbox", T_PATH, C(outbox_dir), 0, "outbox", 0, 0),
+	ROW("compose.html_warn_kb", T_INT, C(html_warn_bytes), 0, "102", 1,
+	    1048576),
+	ROW("smtp.url", T_SMTP_URL, C(smtp_url), 0, NULL, 0, 0),
+	{ "smtp.tls", T_ENUM, C(smtp_tls), 0, "required", 0, 0, tls_choices,
+	    NULL, 0, 0 },
+	ROW("smtp.verify", T_BOOL, C(smtp_verify), 0, "true", 0, 0),
+	ROW("smtp.ca_file", T_PATH, C(smtp_ca_file), 0, NULL, 0, 0),
+	ROW("smtp.username", T_STRING, C(smtp_username), 0, NULL, 0, 0),
+	ROW("smtp.password_file", T_PATH, C(smtp_password_file), 0, NULL, 0, 0),
+	ROW("smtp.password_env", T_STRING, C(smtp_password_env), 0, NULL, 0, 0),
+	ROW("smtp.max_connections", T_INT, C(smtp_max_connections), 0, "8", 1,
+	    1000),
+	ROW("smtp.messages_per_connection", T_INT,
+	    C(smtp_messages_per_connection), 0, "100", 0, 1000000),
+	{ "smtp.relays", T_LIST, C(relays), 0, NULL, 0, 0, NULL, relay_keys,
+	    sizeof(struct smtp_relay_conf), C(nrelays) },
+	ROW("smtp.connect_timeout", T_INT, C(smtp_connect_timeout), 0, "30", 1,
+	    3600),
+	ROW("smtp.timeout", T_INT, C(smtp_timeout), 0, "120", 1, 86400),
+	ROW("smtp.down_for", T_FLOAT, C(smtp_down_for), 0, "60", 0, 86400),
+	ROW("deliver.batch", T_INT, C(deliver_batch), 0, "32", 1, 10000),
+	ROW("deliver.retry_first", T_INT, C(retry_first), 0, "300", 1, 86400),
+	ROW("deliver.retry_max", T_INT, C(retry_max), 0, "14400", 1, 604800),
+	ROW("deliver.max_age", T_INT, C(max_age), 0, "259200", 60, 31536000),
+	ROW("deliver.verp_prefix", T_STRING, C(verp_prefix), 0, "bounces", 0, 0),
+	ROW("deliver.bounce_domain", T_STRING, C(bounce_domain), 0, NULL, 0, 0),
+	ROW("deliver.progress_interval", T_INT, C(progress_interval), 0, "60",
+	    1, 86400),
+	ROW("throttle.rate", T_FLOAT, C(throttle_rate), 0, "0", 0, 1e6),
+	ROW("throttle.burst", T_FLOAT, C(throttle_burst), 0, "10", 1, 1e6),
+	ROW("throttle.domain_concurrency", T_INT, C(domain_concurrency), 0, "0",
+	    0, 10000),
+	ROW("throttle.domain_rate", T_FLOAT, C(domain_rate), 0, "0", 0, 1e6),
+	ROW("throttle.pause", T_FLOAT, C(throttle_pause), 0, "60", 0, 86400),
+	ROW("throttle.recover", T_FLOAT, C(throttle_recover), 0, "300", 1,
+	    86400),
+	{ "throttle.domains", T_LIST, C(groups), 0, NULL, 0, 0, NULL,
+	    group_keys, sizeof(struct throttle_group_conf), C(ngroups) },
+	END
 };
 #undef C
 
 #define L(f)	offsetof(struct list_conf, f)
 static const struct conf_key list_keys[] = {
-	{ "display_name",	T_STRING,  L(display_name),	1, NULL, 0, 0 },
-	{ "from",		T_ADDRESS, L(from_address),	1, NULL, 0, 0 },
-	{ "from_name",		T_STRING,  L(from_name),	0, NULL, 0, 0 },
-	{ "reply_to",		T_ADDRESS, L(reply_to),		0, NULL, 0, 0 },
-	{ "list_id",		T_LISTID,  L(list_id),		1, NULL, 0, 0 },
-	{ "base_url",		T_URL,	   L(base_url),		1, NULL, 0, 0 },
-	{ "postal_address",	T_STRING,  L(postal_address),	1, NULL, 0, 0 },
-	{ "template",		T_STRING,  L(template_set),	0, "default", 0, 0 },
-	{ "unsubscribe_mailto",	T_ADDRESS, L(unsubscribe_mailto), 0, NULL, 0, 0 },
-	{ "why",		T_STRING,  L(why),		0, NULL, 0, 0 },
-	{ "feedback_sender",	T_STRING,  L(feedback_sender),	0, NULL, 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	ROW("display_name", T_STRING, L(display_name), 1, NULL, 0, 0),
+	ROW("from", T_ADDRESS, L(from_address), 1, NULL, 0, 0),
+	ROW("from_name", T_STRING, L(from_name), 0, NULL, 0, 0),
+	ROW("reply_to", T_ADDRESS, L(reply_to), 0, NULL, 0, 0),
+	ROW("list_id", T_LISTID, L(list_id), 1, NULL, 0, 0),
+	ROW("base_url", T_URL, L(base_url), 1, NULL, 0, 0),
+	ROW("postal_address", T_STRING, L(postal_address), 1, NULL, 0, 0),
+	ROW("template", T_STRING, L(template_set), 0, "default", 0, 0),
+	ROW("unsubscribe_mailto", T_ADDRESS, L(unsubscribe_mailto), 0, NULL, 0,
+	    0),
+	ROW("why", T_STRING, L(why), 0, NULL, 0, 0),
+	ROW("feedback_sender", T_STRING, L(feedback_sender), 0, NULL, 0, 0),
+	END
 };
 #undef L
 
@@ -121,6 +210,14 @@ check_value(enum conf_type type, const char *v)
 		if (strpbrk(v, " \"<>") != NULL)
 			return "a URL cannot hold spaces, quotes or angle brackets";
 		break;
+	case T_SMTP_URL:
+		if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
+			return "must start with smtp:// (STARTTLS as `tls` says) "
+			    "or smtps:// (TLS from the start)";
+		if (strpbrk(v, " \"<>@") != NULL)
+			return "no spaces, quotes, angle brackets or credentials "
+			    "(use username and password_file)";
+		break;
 	case T_LISTID:
 		/* RFC 2919: list-label "." list-id-namespace, a dot-atom */
 		if (strchr(v, '.') == NULL || v[0] == '.' ||
@@ -135,18 +232,42 @@ check_value(enum conf_type type, const char *v)
 	return NULL;
 }
 
+static void *
+field(void *base, const struct conf_key *k)
+{
+	return (char *)base + k->offset;
+}
+
+/* Stores the text form of a value (as defaults are written). */
 static void
 store_value(const struct conf_key *k, void *base, const char *dir,
     const char *v)
 {
-	char	**slot = (char **)(void *)((char *)base + k->offset);
+	char	**slot = field(base, k);
+	int	  i;
 
-	if (k->type == T_INT) {
-		*(long *)(void *)((char *)base + k->offset) = strtol(v, NULL, 10);
+	switch (k->type) {
+	case T_INT:
+		*(long *)field(base, k) = strtol(v, NULL, 10);
 		return;
+	case T_FLOAT:
+		*(double *)field(base, k) = strtod(v, NULL);
+		return;
+	case T_BOOL:
+		*(int *)field(base, k) = strcmp(v, "true") == 0;
+		return;
+	case T_ENUM:
+		for (i = 0; k->choices[i]; i++)
+			if (strcmp(k->choices[i], v) == 0)
+				*(int *)field(base, k) = i;
+		return;
+	case T_STRLIST:
+	case T_LIST:
+		return;
+	default:
+		free(*slot);
+		*slot = k->type == T_PATH ? resolve_path(dir, v) : xstrdup(v);
 	}
-	free(*slot);
-	*slot = k->type == T_PATH ? resolve_path(dir, v) : xstrdup(v);
 }
 
 static const struct conf_key *
@@ -167,36 +288,152 @@ struct walk {
 	unsigned char		 seen[64];
 };
 
+static void	walk_group(struct walk *w, config_setting_t *g,
+		    const char *prefix);
+
+static void
+apply_defaults(const struct conf_key *keys, void *base, const char *dir)
+{
+	const struct conf_key	*k;
+
+	for (k = keys; k->key; k++)
+		if (k->def)
+			store_value(k, base, dir, k->def);
+}
+
+static int
+leaf_number(struct walk *w, const struct conf_key *k, config_setting_t *s,
+    const char *path, int line)
+{
+	int	type = config_setting_type(s);
+	double	v;
+
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+		v = (double)config_setting_get_int64(s);
+	else if (type == CONFIG_TYPE_FLOAT && k->type == T_FLOAT)
+		v = config_setting_get_float(s);
+	else {
+		diag_add(w->d, DIAG_ERROR, w->file, line, "'%s' must be %s", path,
+		    k->type == T_INT ? "a whole number" : "a number");
+		return -1;
+	}
+	if (v < k->min || v > k->max) {
+		diag_add(w->d, DIAG_ERROR, w->file, line,
+		    "'%s' must be between %g and %g", path, k->min, k->max);
+		return -1;
+	}
+	if (k->type == T_INT)
+		*(long *)field(w->base, k) = (long)v;
+	else
+		*(double *)field(w->base, k) = v;
+	return 0;
+}
+
+static void
+leaf_strlist(struct walk *w, const struct conf_key *k, config_setting_t *s,
+    const char *path, int line)
+{
+	char	***slot = field(w->base, k), **list;
+	int	  i, n = config_setting_length(s);
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST) {
+		diag_add(w->d, DIAG_ERROR, w->file, line,
+		    "'%s' must be a list of strings: [ \"a\", \"b\" ]", path);
+		return;
+	}
+	if ((list = calloc((size_t)n + 1, sizeof(*list))) == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(s, (unsigned)i);
+		if (v == NULL || has_control(v)) {
+			diag_add(w->d, DIAG_ERROR, w->file, line,
+			    "'%s' must hold strings only", path);
+			break;
+		}
+		list[i] = xstrdup(v);
+	}
+	*slot = list;
+}
+
+static void
+leaf_list(struct walk *w, const struct conf_key *k, config_setting_t *s,
+    const char *path, int line)
+{
+	void			**slot = field(w->base, k);
+	size_t			 *count = (size_t *)(void *)((char *)w->base +
+				    k->count_offset);
+	struct walk		  sub;
+	config_setting_t	 *e;
+	const struct conf_key	 *sk;
+	char			 *arr;
+	int			  i, n = config_setting_length(s);
+
+	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
+		diag_add(w->d, DIAG_ERROR, w->file, line,
+		    "'%s' must be a list of groups: ( { ... }, { ... } )", path);
+		return;
+	}
+	if ((arr = calloc((size_t)n + 1, k->elem_size)) == NULL)
+		abort();
+	*slot = arr;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		memset(&sub, 0, sizeof(sub));
+		sub.keys = k->sub;
+		sub.base = arr + (size_t)i * k->elem_size;
+		sub.dir = w->dir;
+		sub.file = w->file;
+		sub.d = w->d;
+		apply_defaults(k->sub, sub.base, w->dir);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+			diag_add(w->d, DIAG_ERROR, w->file,
+			    (int)config_setting_source_line(e),
+			    "each element of '%s' is a group { ... }", path);
+			continue;
+		}
+		walk_group(&sub, e, "");
+		for (sk = k->sub; sk->key; sk++)
+			if (sk->required && !sub.seen[sk - k->sub])
+				diag_add(w->d, DIAG_ERROR, w->file,
+				    (int)config_setting_source_line(e),
+				    "'%s' element lacks '%s'", path, sk->key);
+		(*count)++;
+	}
+}
+
 static void
 walk_leaf(struct walk *w, config_setting_t *s, const char *path)
 {
 	const struct conf_key	*k = find_key(w->keys, path);
 	int			 line = (int)config_setting_source_line(s);
 	const char		*v, *why;
-	char			 num[32];
-	long long		 n;
 
 	if (k == NULL) {
 		diag_add(w->d, DIAG_ERROR, w->file, line, "unknown setting '%s'", path);
 		return;
 	}
 	w->seen[k - w->keys] = 1;
-	if (k->type == T_INT) {
-		if (config_setting_type(s) != CONFIG_TYPE_INT &&
-		    config_setting_type(s) != CONFIG_TYPE_INT64) {
-			diag_add(w->d, DIAG_ERROR, w->file, line,
-			    "'%s' must be a whole number", path);
-			return;
-		}
-		n = config_setting_get_int64(s);
-		if (n < k->min || n > k->max) {
-			diag_add(w->d, DIAG_ERROR, w->file, line,
-			    "'%s' must be between %ld and %ld", path, k->min, k->max);
-			return;
-		}
-		snprintf(num, sizeof(num), "%lld", n);
-		store_value(k, w->base, w->dir, num);
+	switch (k->type) {
+	case T_INT:
+	case T_FLOAT:
+		leaf_number(w, k, s, path, line);
 		return;
+	case T_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			diag_add(w->d, DIAG_ERROR, w->file, line,
+			    "'%s' must be true or false", path);
+		else
+			*(int *)field(w->base, k) = config_setting_get_bool(s);
+		return;
+	case T_STRLIST:
+		leaf_strlist(w, k, s, path, line);
+		return;
+	case T_LIST:
+		leaf_list(w, k, s, path, line);
+		return;
+	default:
+		break;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		diag_add(w->d, DIAG_ERROR, w->file, line,
@@ -204,6 +441,19 @@ walk_leaf(struct walk *w, config_setting_t *s, const char *path)
 		return;
 	}
 	v = config_setting_get_string(s);
+	if (k->type == T_ENUM) {
+		int i;
+		for (i = 0; k->choices[i] && strcmp(k->choices[i], v) != 0; i++)
+			;
+		if (k->choices[i] == NULL)
+			diag_add(w->d, DIAG_ERROR, w->file, line,
+			    "'%s' must be one of: %s%s%s", path, k->choices[0],
+			    k->choices[1] ? ", " : "", k->choices[1] ?
+			    k->choices[1] : "");
+		else
+			*(int *)field(w->base, k) = i;
+		return;
+	}
 	if (k->required && *v == '\0') {
 		diag_add(w->d, DIAG_ERROR, w->file, line, "'%s' is empty", path);
 		return;
@@ -249,9 +499,7 @@ load_file(const char *file, const struct conf_key *keys, void *base,
 	w.dir = dir;
 	w.file = file;
 	w.d = d;
-	for (k = keys; k->key; k++)
-		if (k->def)
-			store_value(k, base, dir, k->def);
+	apply_defaults(keys, base, dir);
 	config_init(&cf);
 	if (config_read_file(&cf, file) != CONFIG_TRUE) {
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
@@ -314,22 +562,45 @@ list_fill_defaults(struct list_conf *l)
 		*p = '\0';	/* no trailing slash: links append "/..." */
 }
 
+/* Frees every string, list and array the schema keys filled in base. */
+static void
+free_fields(const struct conf_key *keys, void *base)
+{
+	const struct conf_key	*k;
+	char			**p;
+	size_t			  i, n;
+
+	for (k = keys; k->key; k++) {
+		switch (k->type) {
+		case T_INT:
+		case T_FLOAT:
+		case T_BOOL:
+		case T_ENUM:
+			break;
+		case T_STRLIST:
+			for (p = *(char ***)field(base, k); p && *p; p++)
+				free(*p);
+			free(*(char ***)field(base, k));
+			break;
+		case T_LIST:
+			n = *(size_t *)(void *)((char *)base + k->count_offset);
+			for (i = 0; i < n; i++)
+				free_fields(k->sub, *(char **)field(base, k) +
+				    i * k->elem_size);
+			free(*(void **)field(base, k));
+			break;
+		default:
+			free(*(char **)field(base, k));
+		}
+	}
+}
+
 static void
 list_conf_clear(struct list_conf *l)
 {
 	free(l->name);
 	free(l->file);
-	free(l->display_name);
-	free(l->from_address);
-	free(l->from_name);
-	free(l->reply_to);
-	free(l->list_id);
-	free(l->base_url);
-	free(l->postal_address);
-	free(l->template_set);
-	free(l->unsubscribe_mailto);
-	free(l->why);
-	free(l->feedback_sender);
+	free_fields(list_keys, l);
 }
 
 static int
@@ -386,6 +657,38 @@ load_lists(struct config *cfg, struct diag *d)
 	free(ents);
 }
 
+/* smtp.url and its neighbours make one relay, when smtp.relays is absent. */
+static void
+smtp_shorthand(struct config *cfg, struct diag *d)
+{
+	struct smtp_relay_conf	*r;
+
+	if (cfg->smtp_url == NULL)
+		return;
+	if (cfg->nrelays > 0) {
+		diag_add(d, DIAG_ERROR, cfg->file, 0, "set smtp.url or "
+		    "smtp.relays, not both");
+		return;
+	}
+	free(cfg->relays);
+	if ((r = calloc(2, sizeof(*r))) == NULL)
+		abort();
+	r->url = xstrdup(cfg->smtp_url);
+	r->weight = 1;
+	r->max_connections = cfg->smtp_max_connections;
+	r->messages_per_connection = cfg->smtp_messages_per_connection;
+	r->tls = cfg->smtp_tls;
+	r->verify = cfg->smtp_verify;
+	r->ca_file = cfg->smtp_ca_file ? xstrdup(cfg->smtp_ca_file) : NULL;
+	r->username = cfg->smtp_username ? xstrdup(cfg->smtp_username) : NULL;
+	r->password_file = cfg->smtp_password_file ?
+	    xstrdup(cfg->smtp_password_file) : NULL;
+	r->password_env = cfg->smtp_password_env ?
+	    xstrdup(cfg->smtp_password_env) : NULL;
+	cfg->relays = r;
+	cfg->nrelays = 1;
+}
+
 int
 config_load(const char *path, struct config **out, struct diag *d)
 {
@@ -402,6 +705,7 @@ config_load(const char *path, struct config **out, struct diag *d)
 	free(copy);
 	if (load_file(path, main_keys, cfg, cfg->dir, d) == 0) {
 		cfg->html_warn_bytes *= 1024;
+		smtp_shorthand(cfg, d);
 		load_lists(cfg, d);
 	}
 	if (d->errors > before) {
@@ -424,11 +728,7 @@ config_free(struct config *cfg)
 	free(cfg->lists);
 	free(cfg->file);
 	free(cfg->dir);
-	free(cfg->spool_dir);
-	free(cfg->lists_dir);
-	free(cfg->templates_dir);
-	free(cfg->secret_file);
-	free(cfg->outbox_dir);
+	free_fields(main_keys, cfg);
 	free(cfg);
 }
 

@@ -15,6 +15,8 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "smtp.h"
+#include "throttle.h"
 
 struct list_conf {
 	char	*name;			/* NAME of lists/NAME.conf */
@@ -41,6 +43,42 @@ struct config {
 	char			*secret_file;
 	char			*outbox_dir;
 	long			 html_warn_bytes;
+
+	/* smtp: the relays (smtp.url is one relay, written short) */
+	char			*smtp_url;
+	int			 smtp_tls;		/* enum smtp_tls */
+	int			 smtp_verify;
+	char			*smtp_ca_file;
+	char			*smtp_username;
+	char			*smtp_password_file;
+	char			*smtp_password_env;
+	long			 smtp_max_connections;
+	long			 smtp_messages_per_connection;
+	struct smtp_relay_conf	*relays;	/* empty: the Maildir outbox */
+	size_t			 nrelays;
+	long			 smtp_connect_timeout;
+	long			 smtp_timeout;
+	double			 smtp_down_for;
+
+	/* deliver */
+	long			 deliver_batch;
+	long			 retry_first;
+	long			 retry_max;
+	long			 max_age;
+	char			*verp_prefix;
+	char			*bounce_domain;	/* NULL: each list's From domain */
+	long			 progress_interval;
+
+	/* throttle */
+	double			 throttle_rate;
+	double			 throttle_burst;
+	long			 domain_concurrency;
+	double			 domain_rate;
+	double			 throttle_pause;
+	double			 throttle_recover;
+	struct throttle_group_conf *groups;
+	size_t			 ngroups;
+
 	struct list_conf	*lists;
 	size_t			 nlists;
 };

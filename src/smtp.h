@@ -21,9 +21,9 @@ enum smtp_tls { SMTP_TLS_REQUIRED, SMTP_TLS_OPPORTUNISTIC, SMTP_TLS_NONE };
 
 struct smtp_relay_conf {
 	char		*url;			/* smtp://host:port or smtps:// */
-	int		 weight;		/* share of the traffic, >= 1 */
-	int		 max_connections;
-	int		 messages_per_connection;	/* 0: no limit */
+	long		 weight;		/* share of the traffic, >= 1 */
+	long		 max_connections;
+	long		 messages_per_connection;	/* 0: no limit */
 	double		 rate;			/* messages a second; 0: none */
 	enum smtp_tls	 tls;			/* for smtp:// (STARTTLS) */
 	int		 verify;		/* verify the certificate */

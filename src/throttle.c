@@ -105,7 +105,7 @@ throttle_new(const struct throttle_conf *conf, double now)
 	for (i = 0; i < t->ngroups; i++) {
 		g = &t->groups[i];
 		g->conf = i < conf->ngroups ? &conf->groups[i] : NULL;
-		g->concurrency = g->conf ? g->conf->concurrency :
+		g->concurrency = g->conf ? (int)g->conf->concurrency :
 		    conf->domain_concurrency;
 		g->conf_rate = g->conf ? g->conf->rate : conf->domain_rate;
 		if (g->conf_rate < 0)

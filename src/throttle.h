@@ -31,8 +31,8 @@
 
 struct throttle_group_conf {
 	char	 *name;
-	char	**domains;		/* lower-case; NULL-terminated */
-	int	  concurrency;		/* 0: no limit */
+	char	**domains;		/* NULL-terminated */
+	long	  concurrency;		/* 0: no limit */
 	double	  rate;			/* messages a second; 0: no limit */
 	double	  burst;
 };
