@@ -973,3 +973,9 @@ fail:
 	compose_free(ci);
 	return NULL;
 }
+
+const struct list_conf *
+compose_list(const struct composed_issue *ci)
+{
+	return ci->list;
+}

@@ -68,6 +68,8 @@ struct composed_issue *compose_load(const struct config *cfg,
 
 /* The issue's id: hex of a hash of the list and the issue's bytes. */
 const char *compose_issue_id(const struct composed_issue *ci);
+/* The list the issue was rendered for. Borrowed. */
+const struct list_conf *compose_list(const struct composed_issue *ci);
 /* Size in bytes of the encoded HTML part. */
 size_t	compose_html_size(const struct composed_issue *ci);
 
