@@ -363,7 +363,7 @@ text_value(struct plan *p, const char *s, size_t col)
 	char		indent[MARKDOWN_TEXT_WIDTH + 1];
 	int		rc;
 
-	if (col + utf8_count(s, strlen(s)) <= MARKDOWN_TEXT_WIDTH)
+	if (col + utf8_width(s, strlen(s)) <= MARKDOWN_TEXT_WIDTH)
 		return plan_lit(p, s, strlen(s));
 	if (col >= MARKDOWN_TEXT_WIDTH / 2)
 		col = 0;
@@ -472,7 +472,11 @@ render_parts(const struct bind_ctx *bc0, const struct template_set *ts,
 	memset(&body, 0, sizeof(body));
 	buf_init(&r, 0);
 	if (markdown_text(bc.is->body, bc.is->bodylen, MARKDOWN_TEXT_WIDTH,
-	    &r) == -1 || body_plan(&bc, r.data ? r.data : "", r.len, TPL_TEXT,
+	    &r) == -1)
+		goto out;
+	while (r.len > 0 && r.data[r.len - 1] == '\n')	/* the template */
+		r.len--;				/* ends the line */
+	if (body_plan(&bc, r.data ? r.data : "", r.len, TPL_TEXT,
 	    &body, err, errlen) == -1)
 		goto out;
 	bc.body = &body;
@@ -506,9 +510,8 @@ constant_headers(struct composed_issue *ci, const struct issue *is,
 	const struct list_conf	*l = ci->list;
 	const char		*why = NULL;
 	char			 date[64], fid[512], ctype[128];
-	time_t			 t = is->has_date ? is->date : time(NULL);
 
-	header_date(t, is->has_date ? is->tz_minutes : 0, date, sizeof(date));
+	header_date(is->date, is->tz_minutes, date, sizeof(date));
 	snprintf(fid, sizeof(fid), "%s:%s:dispatcher:%s", ci->issue_id, l->name,
 	    l->feedback_sender);
 	snprintf(ctype, sizeof(ctype), "multipart/alternative; "

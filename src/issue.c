@@ -51,12 +51,26 @@ days_from_civil(int y, int m, int d)
 	return (long)era * 146097 + doe - 719468;
 }
 
-static const char *
-parse_date(const char *v, struct issue *is)
+/* "March 1, 2026": the date as templates show it, in the issue's zone. */
+static void
+set_date(struct issue *is, time_t t, int tz_minutes)
 {
 	static const char	*months[] = { "January", "February", "March",
 	    "April", "May", "June", "July", "August", "September", "October",
 	    "November", "December" };
+	time_t			 local = t + (time_t)tz_minutes * 60;
+	struct tm		 tm;
+
+	gmtime_r(&local, &tm);
+	is->date = t;
+	is->tz_minutes = tz_minutes;
+	snprintf(is->date_text, sizeof(is->date_text), "%s %d, %d",
+	    months[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900);
+}
+
+static const char *
+parse_date(const char *v, struct issue *is)
+{
 	static const int	 mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
 	    31, 30, 31 };
 	int			 y, m, d, hh = 12, mm = 0, tz = 0, n = 0, tzh, tzm;
@@ -90,12 +104,9 @@ parse_date(const char *v, struct issue *is)
 	    d > mdays[m - 1] || (m == 2 && d == 29 &&
 	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
 		return "no such date";
-	is->date = (time_t)(days_from_civil(y, m, d) * 86400L + hh * 3600L +
-	    mm * 60L - tz * 60L);
-	is->tz_minutes = tz;
+	set_date(is, (time_t)(days_from_civil(y, m, d) * 86400L + hh * 3600L +
+	    mm * 60L - tz * 60L), tz);
 	is->has_date = 1;
-	snprintf(is->date_text, sizeof(is->date_text), "%s %d, %d",
-	    months[m - 1], d, y);
 	return NULL;
 }
 
@@ -118,8 +129,9 @@ check_fields(struct issue *is, char *err, size_t errlen)
 	is->subject = f->value;
 	f = frontmatter_get(is->fm, "preheader");
 	is->preheader = f ? f->value : "";
-	if ((f = frontmatter_get(is->fm, "date")) != NULL &&
-	    (why = parse_date(f->value, is)) != NULL) {
+	if ((f = frontmatter_get(is->fm, "date")) == NULL)
+		set_date(is, time(NULL), 0);	/* an undated issue is today's */
+	else if ((why = parse_date(f->value, is)) != NULL) {
 		errf(err, errlen, "%s:%d: %s", is->file, f->line, why);
 		return -1;
 	}
@@ -161,6 +173,10 @@ issue_parse(const char *name, const char *src, size_t n, char *err,
 	if ((nul = memchr(src, '\0', n)) != NULL) {
 		errf(err, errlen, "%s:%d: NUL byte in the issue", name,
 		    line_of(src, (size_t)(nul - src)));
+		goto fail;
+	}
+	if (is->src[strspn(is->src, " \t\r\n")] == '\0') {
+		errf(err, errlen, "%s:1: the issue is empty", name);
 		goto fail;
 	}
 	if (frontmatter_parse(is->src, n, is->fm, &reason, &line) == -1) {

@@ -26,8 +26,8 @@ struct issue {
 	struct frontmatter	*fm;
 	const char		*subject;	/* into fm */
 	const char		*preheader;	/* into fm, "" when absent */
-	int			 has_date;
-	time_t			 date;		/* UTC instant */
+	int			 has_date;	/* the front matter set date; */
+	time_t			 date;		/* else it is when it was read */
 	int			 tz_minutes;	/* the offset it was written in */
 	char			 date_text[32];	/* "March 1, 2026" */
 	const char		*body;		/* into src */

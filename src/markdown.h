@@ -9,8 +9,8 @@
  * markdown_html() uses md4c-html and then gives each tag the inline style
  * that the template set's style table names for it (mail clients drop
  * <style> blocks, inline styles survive). markdown_text() is our own
- * renderer on md4c's callbacks: wrapped at a column width counted in
- * characters, headings underlined, lists indented, links turned into
+ * renderer on md4c's callbacks: wrapped at a width counted in terminal
+ * columns, headings underlined, lists indented, links turned into
  * numbered references listed at the end.
  */
 #ifndef DISPATCHER_MARKDOWN_H
@@ -21,6 +21,10 @@
 #include "buf.h"
 
 #define MARKDOWN_TEXT_WIDTH	72
+
+/* In text given to markdown_wrap(): a space where no line may break. It is
+ * written out as a plain space. */
+#define MARKDOWN_GLUE		'\x1f'
 
 /* A tag name and the inline style given to every such tag. */
 struct markdown_style {
@@ -44,8 +48,9 @@ int	markdown_text(const char *src, size_t n, size_t width, struct buf *out);
 /*
  * Greedy word wrap of text[0..n) (UTF-8, '\n' a forced break) into out, each
  * line prefixed with first (line 1) or rest (the others), at most width
- * characters with the prefix; a word longer than a line stands alone on
- * one. Returns 0 / -1 as above.
+ * terminal columns with the prefix. A word wider than a line breaks at its
+ * no-break spaces and after its no-break hyphens if it has any, else
+ * stands alone on a line (a URL is never broken). Returns 0 / -1 as above.
  */
 int	markdown_wrap(const char *text, size_t n, const char *first,
 	    const char *rest, size_t width, struct buf *out);

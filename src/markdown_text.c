@@ -167,7 +167,7 @@ underline(struct text_render *r, const char *text, size_t n, char c)
 		nl = memchr(text, '\n', (size_t)(end - text));
 		if (nl == NULL)
 			nl = end;
-		len = utf8_count(text, (size_t)(nl - text));
+		len = utf8_width(text, (size_t)(nl - text));
 		if (len > longest)
 			longest = len;
 		text = nl + 1;
@@ -315,7 +315,7 @@ leave_row(struct text_render *r)
 
 	emit_wrapped(r, r->row.data ? r->row.data : "", r->row.len, "", "  ");
 	if (r->row_is_head) {
-		n = utf8_count(r->row.data ? r->row.data : "", r->row.len);
+		n = utf8_width(r->row.data ? r->row.data : "", r->row.len);
 		if (n > r->width)
 			n = r->width;
 		while (n-- > 0)
@@ -515,7 +515,9 @@ add_reference(struct text_render *r, char *url)
 {
 	char	num[32];
 
-	snprintf(num, sizeof(num), " [%zu]", reference(r, url));
+	/* glued to the word before it, so that no line starts with "[n]" */
+	snprintf(num, sizeof(num), "%c[%zu]", MARKDOWN_GLUE,
+	    reference(r, url));
 	add_text(r, num, strlen(num));
 }
 
@@ -642,59 +644,146 @@ markdown_text(const char *src, size_t n, size_t width, struct buf *out)
 	return rc == 0 && !r.failed ? 0 : -1;
 }
 
-static int
-flush_line(struct buf *out, const char *prefix, struct buf *line)
+/*
+ * The wrapper's state: the line being filled and what prefixes it. Widths
+ * are terminal columns (utf8_width), so wide CJK characters count two.
+ */
+struct wrap {
+	struct buf	*out;
+	struct buf	 line;
+	const char	*prefix, *rest;
+	size_t		 pw, col, width;
+	int		 rc;
+};
+
+static void
+wrap_flush(struct wrap *w)
 {
-	if (buf_adds(out, prefix) == -1 ||
-	    buf_add(out, line->data ? line->data : "", line->len) == -1 ||
-	    buf_addc(out, '\n') == -1)
-		return -1;
-	buf_reset(line);
+	const char	*p = w->line.data ? w->line.data : "";
+	size_t		 i;
+
+	if (w->rc == 0 && (buf_adds(w->out, w->prefix) == -1 ||
+	    buf_reserve(w->out, w->line.len + 1) == -1))
+		w->rc = -1;
+	if (w->rc == 0) {
+		for (i = 0; i < w->line.len; i++)	/* glue stands as a space */
+			w->out->data[w->out->len++] = p[i] == MARKDOWN_GLUE ?
+			    ' ' : p[i];
+		w->out->data[w->out->len++] = '\n';
+		w->out->data[w->out->len] = '\0';
+	}
+	buf_reset(&w->line);
+	w->prefix = w->rest;
+	w->pw = utf8_width(w->rest, strlen(w->rest));
+	w->col = 0;
+}
+
+/*
+ * Places one piece of text (cols wide) on the line, after the joiner j (jl
+ * bytes, jcols wide) unless the piece starts a line: then the joiner goes.
+ */
+static void
+wrap_piece(struct wrap *w, const char *j, size_t jl, size_t jcols,
+    const char *s, size_t n, size_t cols)
+{
+	if (w->col > 0 && w->pw + w->col + jcols + cols > w->width)
+		wrap_flush(w);
+	if (w->col > 0) {
+		if (buf_add(&w->line, j, jl) == -1)
+			w->rc = -1;
+		w->col += jcols;
+	}
+	if (buf_add(&w->line, s, n) == -1)
+		w->rc = -1;
+	w->col += cols;
+}
+
+/* Length of a no-break space (U+00A0, U+2007, U+202F) at s, or 0. */
+static size_t
+nbsp_at(const char *s, const char *end)
+{
+	if (end - s >= 2 && memcmp(s, "\xc2\xa0", 2) == 0)
+		return 2;
+	if (end - s >= 3 && (memcmp(s, "\xe2\x80\x87", 3) == 0 ||
+	    memcmp(s, "\xe2\x80\xaf", 3) == 0))
+		return 3;
 	return 0;
+}
+
+/*
+ * A word wider than a whole line. When its author glued it together with
+ * no-break spaces or no-break hyphens (U+2011), those yield as a last
+ * resort: the word is laid out in pieces, a space-like glue dropped where a
+ * line breaks, a hyphen kept at the end of its line. A word with neither
+ * (a URL, a hash) stays whole on a line of its own.
+ */
+static void
+wrap_long_word(struct wrap *w, const char *word, const char *end)
+{
+	const char	*piece = word, *p = word, *j = " ";
+	size_t		 jl = 1, k;
+
+	while (p < end) {
+		if ((k = nbsp_at(p, end)) > 0) {
+			wrap_piece(w, j, jl, jl ? 1 : 0, piece,
+			    (size_t)(p - piece), utf8_width(piece,
+			    (size_t)(p - piece)));
+			j = p;
+			jl = k;
+			p += k;
+			piece = p;
+		} else if (end - p >= 3 && memcmp(p, "\xe2\x80\x91", 3) == 0) {
+			p += 3;
+			wrap_piece(w, j, jl, jl ? 1 : 0, piece,
+			    (size_t)(p - piece), utf8_width(piece,
+			    (size_t)(p - piece)));
+			j = "";
+			jl = 0;
+			piece = p;
+		} else
+			p++;
+	}
+	if (piece < end)
+		wrap_piece(w, j, jl, jl ? 1 : 0, piece, (size_t)(end - piece),
+		    utf8_width(piece, (size_t)(end - piece)));
 }
 
 int
 markdown_wrap(const char *text, size_t n, const char *first, const char *rest,
     size_t width, struct buf *out)
 {
-	const char	*p = text, *end = text + n, *word, *prefix = first;
-	struct buf	 line;
-	size_t		 col = 0, pw = utf8_count(first, strlen(first)), wl;
-	int		 rc = 0;
+	const char	*p = text, *end = text + n, *word;
+	struct wrap	 w;
+	size_t		 wl;
 
-	buf_init(&line, out->max);
-	while (p < end && rc == 0) {
+	memset(&w, 0, sizeof(w));
+	w.out = out;
+	buf_init(&w.line, out->max);
+	w.prefix = first;
+	w.rest = rest;
+	w.pw = utf8_width(first, strlen(first));
+	w.width = width;
+	while (p < end && w.rc == 0) {
 		if (*p == ' ') {
 			p++;
 			continue;
 		}
 		if (*p == '\n') {	/* a forced break */
-			rc = flush_line(out, prefix, &line);
-			prefix = rest;
-			pw = utf8_count(rest, strlen(rest));
-			col = 0;
+			wrap_flush(&w);
 			p++;
 			continue;
 		}
 		word = p;
 		while (p < end && *p != ' ' && *p != '\n')
 			p++;
-		wl = utf8_count(word, (size_t)(p - word));
-		if (col > 0 && pw + col + 1 + wl > width) {
-			rc = flush_line(out, prefix, &line);
-			prefix = rest;
-			pw = utf8_count(rest, strlen(rest));
-			col = 0;
-		}
-		if (col > 0) {
-			rc |= buf_addc(&line, ' ');
-			col++;
-		}
-		rc |= buf_add(&line, word, (size_t)(p - word));
-		col += wl;
+		wl = utf8_width(word, (size_t)(p - word));
+		if (w.pw + wl > width)
+			wrap_long_word(&w, word, p);
+		else
+			wrap_piece(&w, " ", 1, 1, word, (size_t)(p - word), wl);
 	}
-	if (rc == 0 && col > 0)
-		rc = flush_line(out, prefix, &line);
-	buf_free(&line);
-	return rc == 0 ? 0 : -1;
+	if (w.rc == 0 && w.col > 0)
+		wrap_flush(&w);
+	buf_free(&w.line);
+	return w.rc == 0 ? 0 : -1;
 }

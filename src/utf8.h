@@ -29,6 +29,13 @@ size_t	utf8_encode(uint32_t cp, char *out);
 /* Number of code points in s[0..n) (characters, not bytes). */
 size_t	utf8_count(const char *s, size_t n);
 
+/*
+ * Columns s[0..n) takes in a terminal: 2 for East Asian wide and fullwidth
+ * characters and emoji, 0 for combining marks and zero-width characters,
+ * 1 for the rest (a malformed byte counts 1).
+ */
+size_t	utf8_width(const char *s, size_t n);
+
 /* Length in bytes of the sequence that starts with lead byte c (1 if bad). */
 size_t	utf8_seqlen(unsigned char c);
 
