@@ -13,14 +13,15 @@
 
 CC        ?= cc
 comma     := ,
-PKGS      := libconfig md4c md4c-html nettle libcurl
+PKGS      := libconfig md4c md4c-html nettle libcurl libetpan
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wpointer-arith \
              -Wno-unused-parameter
 XCFLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARNINGS) \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libetpan.pc carries a Debian -specs= link flag that clang does not take.
+LIBS      := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 
 ifneq ($(SANITIZER),)
 VARIANT   := $(subst $(comma),-,$(SANITIZER))

@@ -38,6 +38,7 @@ int	cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 typedef int (*cli_command)(struct cli *c, int argc, char **argv);
 
+int	cmd_bounce(struct cli *c, int argc, char **argv);
 int	cmd_check_config(struct cli *c, int argc, char **argv);
 int	cmd_compose(struct cli *c, int argc, char **argv);
 int	cmd_preview(struct cli *c, int argc, char **argv);

@@ -15,6 +15,7 @@ static const struct {
 	cli_command	 fn;
 	const char	*usage;
 } commands[] = {
+	{ "bounce", cmd_bounce, "bounce --dry-run [FILE...]" },
 	{ "check-config", cmd_check_config, "check-config" },
 	{ "compose", cmd_compose,
 	    "compose ISSUE.md --list LIST [--to ADDRESS] [--name NAME]" },
