@@ -6,6 +6,7 @@
  * the template set asks for. With raw HTML disabled in the dialect every '<'
  * in md4c's output starts a tag it wrote, which makes that pass a plain scan.
  */
+#define _GNU_SOURCE		/* memmem */
 #include "markdown.h"
 
 #include <string.h>
@@ -40,6 +41,26 @@ style_for(const char *tag, size_t n, const struct markdown_style *styles,
 	return NULL;
 }
 
+/*
+ * The text-align a table cell's align="..." asks for (md4c writes it for
+ * ":--", ":-:" and "--:" columns), so that a style's own text-align does
+ * not override it; "" when the tag at p has none.
+ */
+static const char *
+align_of(const char *p, const char *end)
+{
+	const char	*gt = memchr(p, '>', (size_t)(end - p));
+	size_t		 n = gt ? (size_t)(gt - p) : 0;
+
+	if (memmem(p, n, " align=\"left\"", 13) != NULL)
+		return "text-align:left;";
+	if (memmem(p, n, " align=\"center\"", 15) != NULL)
+		return "text-align:center;";
+	if (memmem(p, n, " align=\"right\"", 14) != NULL)
+		return "text-align:right;";
+	return "";
+}
+
 /* Copies html to out, adding style="..." after each styled tag's name. */
 static int
 add_styles(const char *html, size_t n, const struct markdown_style *styles,
@@ -59,8 +80,15 @@ add_styles(const char *html, size_t n, const struct markdown_style *styles,
 		p = name + namelen;
 		if (namelen == 0)	/* a closing tag */
 			continue;
-		if ((st = style_for(name, namelen, styles, nstyles)) != NULL &&
-		    buf_printf(out, " style=\"%s\"", st->style) == -1)
+		/* a code block's <code> is styled apart from inline code */
+		st = NULL;
+		if (namelen == 4 && memcmp(name, "code", 4) == 0 &&
+		    lt - html >= 5 && memcmp(lt - 5, "<pre>", 5) == 0)
+			st = style_for("pre code", 8, styles, nstyles);
+		if (st == NULL)
+			st = style_for(name, namelen, styles, nstyles);
+		if (st != NULL && buf_printf(out, " style=\"%s%s\"", st->style,
+		    align_of(p, end)) == -1)
 			return -1;
 	}
 	return 0;
