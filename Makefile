@@ -13,7 +13,7 @@
 
 CC        ?= cc
 comma     := ,
-PKGS      := libconfig md4c md4c-html nettle libcurl libetpan
+PKGS      := libconfig md4c md4c-html nettle libcurl libetpan lmdb libidn2
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wpointer-arith \

@@ -1,9 +1,17 @@
 /*
- * address.c — e-mail address validation (see address.h).
+ * address.c — e-mail address validation and normalization (see address.h).
+ *
+ * The one file that includes libidn2. Called by config (addresses in the
+ * list files), compose (the recipient) and subscriber (every address that
+ * goes into the store).
  */
 #include "address.h"
 
 #include <string.h>
+
+#include <idn2.h>
+
+#include "utf8.h"
 
 static int
 is_atext(unsigned char c)
@@ -127,4 +135,87 @@ address_domain(const char *addr)
 	const char	*at = strrchr(addr, '@');
 
 	return at ? at + 1 : addr + strlen(addr);
+}
+
+static int
+has_high(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+static void
+lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Writes the ASCII form of domain into out[outsize]. */
+static int
+domain_ascii(const char *domain, char *out, size_t outsize,
+    const char **reason)
+{
+	char	*ace = NULL;
+	int	 rc;
+
+	if (!has_high(domain)) {
+		if (strlen(domain) >= outsize)
+			return *reason = "the domain is longer than 253 octets", -1;
+		strcpy(out, domain);
+		lower_ascii(out);
+		return 0;
+	}
+	if (utf8_check(domain, strlen(domain), NULL) == -1)
+		return *reason = "the domain is not valid UTF-8", -1;
+	rc = idn2_to_ascii_8z(domain, &ace, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+	if (rc != IDN2_OK) {
+		*reason = rc == IDN2_TOO_BIG_DOMAIN || rc == IDN2_TOO_BIG_LABEL ?
+		    "the internationalized domain is too long" :
+		    "the domain is not a valid internationalized domain name";
+		idn2_free(ace);
+		return -1;
+	}
+	if (strlen(ace) >= outsize) {
+		idn2_free(ace);
+		return *reason = "the domain is longer than 253 octets", -1;
+	}
+	strcpy(out, ace);
+	lower_ascii(out);
+	idn2_free(ace);
+	return 0;
+}
+
+int
+address_normalize(const char *addr, char out[ADDRESS_MAX + 1],
+    char key[ADDRESS_MAX + 1], const char **reason)
+{
+	const char	*at, *dummy;
+	char		 domain[ADDRESS_MAX + 1];
+	size_t		 n, local;
+
+	if (reason == NULL)
+		reason = &dummy;
+	if (addr == NULL || *addr == '\0')
+		return *reason = "empty address", -1;
+	if ((n = strnlen(addr, ADDRESS_INPUT_MAX + 1)) > ADDRESS_INPUT_MAX)
+		return *reason = "the address is longer than 254 octets", -1;
+	if ((at = strrchr(addr, '@')) == NULL)
+		return *reason = "no '@' in the address", -1;
+	if ((local = (size_t)(at - addr)) > 64)
+		return *reason = "the local part is longer than 64 octets", -1;
+	if (domain_ascii(at + 1, domain, sizeof(domain), reason) == -1)
+		return -1;
+	if (local + 1 + strlen(domain) > ADDRESS_MAX)
+		return *reason = "the address is longer than 254 octets", -1;
+	memcpy(out, addr, local + 1);
+	strcpy(out + local + 1, domain);
+	if (address_check(out, reason) == -1)
+		return -1;
+	strcpy(key, out);
+	lower_ascii(key);
+	return 0;
 }

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+#include "store.h"
+
 struct config *
 cli_config(struct cli *c)
 {
@@ -19,6 +22,35 @@ cli_config(struct cli *c)
 	diag_print(&d, stderr);
 	diag_free(&d);
 	return c->cfg;
+}
+
+struct store *
+cli_store(struct cli *c)
+{
+	struct config		*cfg;
+	struct store_opts	 o;
+	char			 err[ERRLEN];
+
+	if (c->store)
+		return c->store;
+	if ((cfg = cli_config(c)) == NULL)
+		return NULL;
+	o.map_initial = (size_t)cfg->store_map_initial_mb << 20;
+	o.map_max = (size_t)cfg->store_map_max_mb << 20;
+	if (o.map_max < o.map_initial)
+		o.map_max = o.map_initial;
+	if (store_open(cfg->spool_dir, &o, &c->store, err, sizeof(err)) == -1)
+		log_error(NULL, "%s", err);
+	return c->store;
+}
+
+void
+cli_done(struct cli *c)
+{
+	store_close(c->store);
+	c->store = NULL;
+	config_free(c->cfg);
+	c->cfg = NULL;
 }
 
 int

@@ -18,13 +18,21 @@ enum exit_code {
 	EXIT_TEMPFAIL = 75	/* try again later (sysexits EX_TEMPFAIL) */
 };
 
+struct store;
+
 struct cli {
 	const char	*config_path;
 	struct config	*cfg;		/* loaded on first use */
+	struct store	*store;		/* opened on first use */
 };
 
 /* Loads the configuration once, printing every problem. NULL on error. */
 struct config	*cli_config(struct cli *c);
+/* Opens the store of the configured spool once, printing why it cannot.
+ * NULL on error. Borrowed: cli_done() closes it. */
+struct store	*cli_store(struct cli *c);
+/* Closes the store and frees the configuration. */
+void		 cli_done(struct cli *c);
 
 /*
  * Argument scanning: cli_flag() matches "--name"; cli_value() matches
@@ -42,5 +50,14 @@ int	cmd_bounce(struct cli *c, int argc, char **argv);
 int	cmd_check_config(struct cli *c, int argc, char **argv);
 int	cmd_compose(struct cli *c, int argc, char **argv);
 int	cmd_preview(struct cli *c, int argc, char **argv);
+
+/* cmd_subscribers.c */
+int	cmd_lists(struct cli *c, int argc, char **argv);
+int	cmd_subscribe(struct cli *c, int argc, char **argv);
+int	cmd_unsubscribe(struct cli *c, int argc, char **argv);
+int	cmd_import(struct cli *c, int argc, char **argv);
+int	cmd_export(struct cli *c, int argc, char **argv);
+int	cmd_subscribers(struct cli *c, int argc, char **argv);
+int	cmd_show(struct cli *c, int argc, char **argv);
 
 #endif

@@ -43,6 +43,8 @@ struct config {
 	char			*secret_file;
 	char			*outbox_dir;
 	long			 html_warn_bytes;
+	long			 store_map_initial_mb;	/* store.map_initial_mb */
+	long			 store_map_max_mb;	/* store.map_max_mb */
 
 	/* smtp: the relays (smtp.url is one relay, written short) */
 	char			*smtp_url;

@@ -21,6 +21,14 @@ static const struct {
 	    "compose ISSUE.md --list LIST [--to ADDRESS] [--name NAME]" },
 	{ "preview", cmd_preview,
 	    "preview ISSUE.md --list LIST -o FILE.html [--to ADDRESS]" },
+	{ "lists", cmd_lists, "lists" },
+	{ "subscribe", cmd_subscribe,
+	    "subscribe LIST ADDRESS [--name NAME] [--force]" },
+	{ "unsubscribe", cmd_unsubscribe, "unsubscribe LIST ADDRESS" },
+	{ "import", cmd_import, "import LIST FILE.csv [--dry-run] [--force]" },
+	{ "export", cmd_export, "export LIST [--status S]" },
+	{ "subscribers", cmd_subscribers, "subscribers LIST [--status S]" },
+	{ "show", cmd_show, "show LIST ADDRESS" },
 };
 
 static int
@@ -60,7 +68,7 @@ main(int argc, char **argv)
 	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
 		if (strcmp(argv[i], commands[k].name) == 0) {
 			rc = commands[k].fn(&c, argc - i, argv + i);
-			config_free(c.cfg);
+			cli_done(&c);
 			return rc;
 		}
 	fprintf(stderr, "dispatcher: unknown command '%s'\n", argv[i]);
