@@ -84,8 +84,12 @@ check: $(B)/dispatcher $(B)/unit $(FUZZ_BINS)
 demo: all
 	@scripts/demo $(B)/dispatcher
 
-bench: all
+bench: all $(B)/bench-compose
 	@B=$(B) bench/run
+
+$(B)/bench-%: bench/%.c $(B)/libdispatcher.a
+	$(CC) $(CFLAGS) $(XCFLAGS) -Isrc $(LDFLAGS) -o $@ $< \
+	    $(B)/libdispatcher.a $(LIBS)
 
 fuzz:
 	@scripts/install-deps test

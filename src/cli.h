@@ -59,5 +59,9 @@ int	cmd_import(struct cli *c, int argc, char **argv);
 int	cmd_export(struct cli *c, int argc, char **argv);
 int	cmd_subscribers(struct cli *c, int argc, char **argv);
 int	cmd_show(struct cli *c, int argc, char **argv);
+int	cmd_send(struct cli *c, int argc, char **argv);
+int	cmd_deliver(struct cli *c, int argc, char **argv);
+int	cmd_status(struct cli *c, int argc, char **argv);
+int	cmd_test(struct cli *c, int argc, char **argv);
 
 #endif

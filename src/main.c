@@ -29,6 +29,11 @@ static const struct {
 	{ "export", cmd_export, "export LIST [--status S]" },
 	{ "subscribers", cmd_subscribers, "subscribers LIST [--status S]" },
 	{ "show", cmd_show, "show LIST ADDRESS" },
+	{ "send", cmd_send,
+	    "send ISSUE.md --list LIST [--queue-only] [--force]" },
+	{ "deliver", cmd_deliver, "deliver [--until-empty | --for SECONDS]" },
+	{ "status", cmd_status, "status [ISSUE]" },
+	{ "test", cmd_test, "test ISSUE.md --list LIST --to ADDRESS" },
 };
 
 static int
