@@ -470,6 +470,12 @@ parse(const char *msg, size_t len, struct bounce_report *r)
 		if ((n = read_dsn(r, v + 1, strlen(v + 1))) == -1)
 			goto out;
 	}
+	if (n == 0 && (v = ci_find(parts.raw, "\nFinal-Recipient:")) &&
+	    ci_find(v, "\nStatus:")) {
+		r->format = BOUNCE_FMT_DSN;
+		if ((n = read_dsn(r, v + 1, strlen(v + 1))) == -1)
+			goto out;
+	}
 	for (i = 0; i < parts.n && n == 0; i++)
 		if (!parts.v[i].inner && (strncmp(parts.v[i].type, "text/",
 		    5) == 0 || strcmp(parts.v[i].type, "application/json") ==

@@ -140,7 +140,7 @@ read_angle(struct bounce_report *r, const char *t, int bounce_like)
 {
 	struct buf	 d;
 	const char	*p, *e, *addr = NULL;
-	size_t		 alen = 0;
+	size_t		 alen = 0, hlen;
 	int		 qmail, n = 0, rv = -1;
 
 	qmail = ci_find(t, "qmail-send program") ||
@@ -160,8 +160,9 @@ read_angle(struct bounce_report *r, const char *t, int bounce_like)
 			addr = NULL;
 			buf_reset(&d);
 		}
-		if ((alen = angle_head(p, e)) > 0) {
+		if ((hlen = angle_head(p, e)) > 0) {
 			addr = p;
+			alen = hlen;
 			if (diag_add(&d, p + alen + 1, e) == -1)
 				goto out;
 		} else if (addr && diag_add(&d, p, e) == -1)
@@ -453,7 +454,8 @@ read_prose(struct bounce_report *r, const char *t)
 {
 	struct buf	 d;
 	const char	*p, *e, *a, *kw = NULL;
-	char		 status[BOUNCE_STATUS_LEN], *line, *addr = NULL;
+	char		 status[BOUNCE_STATUS_LEN], words[BOUNCE_STATUS_LEN];
+	char		*line, *addr = NULL;
 	int		 code, rv = -1;
 
 	buf_init(&d, DIAG_MAX * 2);
@@ -465,8 +467,8 @@ read_prose(struct bounce_report *r, const char *t)
 		bounce_smtp_reply(line, &code, status);
 		if (code < 400 && status[0] != '4' && status[0] != '5' &&
 		    kw == NULL) {
-			bounce_status_derive("", 0, line, '5', status);
-			if (strcmp(status, "5.0.0") != 0)
+			bounce_status_derive("", 0, line, '5', words);
+			if (strcmp(words, "5.0.0") != 0)
 				kw = p;
 		}
 		free(line);
