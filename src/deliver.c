@@ -339,12 +339,8 @@ collect_smtp(struct worker *w)
 	while ((sj = smtp_done(w->smtp, clock_now())) != NULL) {
 		struct job *j = sj->user;
 		w->in_flight--;
-		if (sj->reply[0])
-			snprintf(reply, sizeof(reply), "%s", sj->reply);
-		else
-			snprintf(reply, sizeof(reply), "no reply: %s", sj->error);
-		finish(w, j, sj->error[0] && sj->code >= 200 && sj->code < 300 ?
-		    0 : sj->code, reply, sj->conn_failed);
+		smtp_describe(sj, reply, sizeof(reply));
+		finish(w, j, sj->code, reply, sj->conn_failed);
 	}
 }
 
@@ -695,7 +691,7 @@ deliver_one(struct config *cfg, const char *mail_from, const char *rcpt,
 	}
 	while ((done = smtp_done(s, clock_now())) == NULL)
 		smtp_wait(s, 100, clock_now());
-	snprintf(reply, replylen, "%s", job.reply[0] ? job.reply : job.error);
+	smtp_describe(&job, reply, replylen);
 	if (deliver_classify(job.code, job.reply, &hard, &limited) == ENTRY_SENT)
 		rc = 0;
 	else

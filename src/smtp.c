@@ -386,9 +386,12 @@ collect(struct smtp *s, double now)
 		job = (struct smtp_job *)(void *)priv;
 		r = &s->relays[job->relay];
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &job->code);
-		if (m->data.result != CURLE_OK)
+		if (m->data.result != CURLE_OK) {
 			snprintf(job->error, sizeof(job->error), "%s",
 			    curl_easy_strerror(m->data.result));
+			if (job->code < 400)	/* no final reply: not sent */
+				job->code = 0;
+		}
 		job->conn_failed = connection_failed(m->data.result, job->code);
 		if (job->conn_failed) {
 			r->down_until = now + s->conf->down_for;
@@ -432,4 +435,15 @@ int
 smtp_in_flight(const struct smtp *s)
 {
 	return s->in_flight;
+}
+
+void
+smtp_describe(const struct smtp_job *job, char *out, size_t outlen)
+{
+	if (job->code != 0)
+		snprintf(out, outlen, "%s", job->reply);
+	else if (job->reply[0])
+		snprintf(out, outlen, "%s (after: %s)", job->error, job->reply);
+	else
+		snprintf(out, outlen, "%s", job->error);
 }

@@ -51,7 +51,8 @@ struct smtp_job {
 	size_t		 len;
 	/* set when done */
 	int		 relay;		/* index of the relay used, -1 if none */
-	long		 code;		/* last SMTP reply code; 0 if none */
+	long		 code;		/* the reply code that decided; 0 if the
+					   transfer failed without one */
 	char		 reply[512];	/* its text (multi-line joined) */
 	int		 conn_failed;	/* never got a working session */
 	char		 error[256];	/* curl's own description */
@@ -79,6 +80,10 @@ void		 smtp_wait(struct smtp *s, int timeout_ms, double now);
 /* A finished job, or NULL. */
 struct smtp_job	*smtp_done(struct smtp *s, double now);
 int		 smtp_in_flight(const struct smtp *s);
+/* What happened to a finished job, for logs and the spool: the relay's
+ * reply, or what went wrong when there was no final one. */
+void		 smtp_describe(const struct smtp_job *job, char *out,
+		    size_t outlen);
 /* Relays that are up now. */
 int		 smtp_relays_up(const struct smtp *s, double now);
 
