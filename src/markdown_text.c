@@ -27,7 +27,15 @@ const struct entity *entity_lookup(const char *name, size_t name_size);
 #define MAX_DEPTH	32
 #define MAX_PREFIX	16
 
+#define GAP		"  "	/* between the columns of an aligned table */
+
 enum container_kind { C_QUOTE, C_LIST, C_ITEM };
+
+struct table_cell {
+	char	*text;		/* one line, glue as in paragraphs */
+	int	 row, col;
+	int	 align;		/* MD_ALIGN */
+};
 
 struct container {
 	enum container_kind	kind;
@@ -45,7 +53,9 @@ struct text_render {
 	struct container	 stack[MAX_DEPTH];
 	int			 depth;		/* may exceed MAX_DEPTH */
 	struct buf		 para;
-	struct buf		 row;		/* table row being built */
+	struct table_cell	*cells;		/* the table being gathered */
+	size_t			 ncells;
+	int			 nrows, head_rows, col, cell_align;
 	int			 row_is_head;
 	int			 need_blank;
 	int			 any_output;
@@ -278,8 +288,16 @@ enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 	case MD_BLOCK_CODE:
 		r->in_code = 1;
 		break;
+	case MD_BLOCK_TABLE:
+		blank_line(r);
+		r->nrows = r->head_rows = 0;
+		break;
 	case MD_BLOCK_TR:
-		buf_reset(&r->row);
+		r->col = 0;
+		break;
+	case MD_BLOCK_TH:
+	case MD_BLOCK_TD:
+		r->cell_align = ((MD_BLOCK_TD_DETAIL *)detail)->align;
 		break;
 	case MD_BLOCK_THEAD:
 		r->row_is_head = 1;
@@ -296,32 +314,144 @@ enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 static void
 leave_cell(struct text_render *r)
 {
-	size_t	i;
+	struct table_cell	*c;
+	size_t			 i, n = r->para.len;
+	char			*t = r->para.data ? r->para.data : "";
 
-	for (i = 0; i < r->para.len; i++)
-		if (r->para.data[i] == '\n')
-			r->para.data[i] = ' ';
-	if (r->row.len > 0)
-		buf_adds(&r->row, " | ");
-	buf_add(&r->row, r->para.data ? r->para.data : "", r->para.len);
+	for (i = 0; i < n; i++)
+		if (t[i] == '\n')
+			t[i] = ' ';
+	while (n > 0 && t[n - 1] == ' ')
+		n--;
+	c = realloc(r->cells, (r->ncells + 1) * sizeof(*c));
+	if (c == NULL || (c[r->ncells].text = strndup(t, n)) == NULL) {
+		if (c)
+			r->cells = c;
+		r->failed = 1;
+		return;
+	}
+	r->cells = c;
+	c[r->ncells].row = r->nrows;
+	c[r->ncells].col = r->col++;
+	c[r->ncells].align = r->cell_align;
+	r->ncells++;
 	buf_reset(&r->para);
 }
 
 static void
 leave_row(struct text_render *r)
 {
-	size_t	n;
-	char	dash = '-';
+	r->nrows++;
+	if (r->row_is_head)
+		r->head_rows = r->nrows;
+}
 
-	emit_wrapped(r, r->row.data ? r->row.data : "", r->row.len, "", "  ");
-	if (r->row_is_head) {
-		n = utf8_width(r->row.data ? r->row.data : "", r->row.len);
-		if (n > r->width)
-			n = r->width;
-		while (n-- > 0)
-			emit(r, &dash, 1);
-		emit(r, "\n", 1);
+static void
+free_cells(struct text_render *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->ncells; i++)
+		free(r->cells[i].text);
+	free(r->cells);
+	r->cells = NULL;
+	r->ncells = 0;
+}
+
+/* Appends n copies of c. */
+static void
+pad(struct buf *b, char c, size_t n)
+{
+	while (n-- > 0)
+		buf_addc(b, c);
+}
+
+/*
+ * A table that fits the width goes out as aligned columns, its heading
+ * underlined column by column, glue turned back into spaces:
+ *
+ *     Release  Date        What changed
+ *     -------  ----------  ------------------------------
+ *     2.4      2026-05-02  Faster imports
+ *
+ * A wider one goes out a row at a time, cells joined with " | " and
+ * wrapped, the heading row underlined.
+ */
+static void
+leave_table(struct text_render *r)
+{
+	size_t		 widths[64] = { 0 }, w, total = 0, i, k, left;
+	struct buf	 line, pre;
+	int		 ncols = 0, row, col, aligned;
+
+	for (i = 0; i < r->ncells; i++)
+		if (r->cells[i].col >= ncols)
+			ncols = r->cells[i].col + 1;
+	buf_init(&pre, 0);
+	line_prefix(r, 0, &pre);
+	aligned = ncols <= 64;
+	for (i = 0; aligned && i < r->ncells; i++) {
+		w = utf8_width(r->cells[i].text, strlen(r->cells[i].text));
+		if (w > widths[r->cells[i].col])
+			widths[r->cells[i].col] = w;
 	}
+	for (col = 0; aligned && col < ncols; col++)
+		total += widths[col] + (col ? strlen(GAP) : 0);
+	aligned = aligned && utf8_width(pre.data ? pre.data : "", pre.len) +
+	    total <= r->width;
+	buf_free(&pre);
+	buf_init(&line, 0);
+	for (row = 0, i = 0; row < r->nrows; row++) {
+		buf_reset(&line);
+		for (col = 0; i < r->ncells && r->cells[i].row == row; i++) {
+			const struct table_cell *c = &r->cells[i];
+			w = utf8_width(c->text, strlen(c->text));
+			if (!aligned) {
+				if (line.len > 0)
+					buf_adds(&line, " | ");
+				buf_adds(&line, c->text);
+				continue;
+			}
+			for (; col < c->col; col++) {	/* a missing cell */
+				if (col > 0)
+					buf_adds(&line, GAP);
+				pad(&line, ' ', widths[col]);
+			}
+			if (col > 0)
+				buf_adds(&line, GAP);
+			left = c->align == MD_ALIGN_RIGHT ? widths[col] - w :
+			    c->align == MD_ALIGN_CENTER ? (widths[col] - w) / 2 : 0;
+			pad(&line, ' ', left);
+			buf_adds(&line, c->text);
+			pad(&line, ' ', widths[col] - w - left);
+			col++;
+		}
+		while (line.len > 0 && line.data[line.len - 1] == ' ')
+			line.len--;
+		if (aligned) {
+			for (k = 0; k < line.len; k++)
+				if (line.data[k] == MARKDOWN_GLUE)
+					line.data[k] = ' ';
+			emit_verbatim(r, line.data ? line.data : "", line.len, "");
+		} else
+			emit_wrapped(r, line.data ? line.data : "", line.len, "",
+			    "  ");
+		if (row + 1 != r->head_rows)
+			continue;
+		w = utf8_width(line.data ? line.data : "", line.len);
+		buf_reset(&line);	/* underline the heading */
+		if (aligned)
+			for (col = 0; col < ncols; col++) {
+				if (col > 0)
+					buf_adds(&line, GAP);
+				pad(&line, '-', widths[col]);
+			}
+		else
+			pad(&line, '-', w < r->width ? w : r->width);
+		emit_verbatim(r, line.data ? line.data : "", line.len, "");
+	}
+	buf_free(&line);
+	free_cells(r);
 }
 
 static int
@@ -362,6 +492,7 @@ leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		leave_row(r);
 		break;
 	case MD_BLOCK_TABLE:
+		leave_table(r);
 		r->need_blank = 1;
 		break;
 	case MD_BLOCK_LI:
@@ -622,7 +753,6 @@ markdown_text(const char *src, size_t n, size_t width, struct buf *out)
 	r.out = out;
 	r.width = width;
 	buf_init(&r.para, out->max);
-	buf_init(&r.row, out->max);
 	memset(&parser, 0, sizeof(parser));
 	parser.flags = MARKDOWN_FLAGS;
 	parser.enter_block = enter_block;
@@ -640,7 +770,7 @@ markdown_text(const char *src, size_t n, size_t width, struct buf *out)
 	free(r.refs);
 	free(r.link_href);
 	buf_free(&r.para);
-	buf_free(&r.row);
+	free_cells(&r);
 	return rc == 0 && !r.failed ? 0 : -1;
 }
 

@@ -369,3 +369,132 @@ TEST(compose_unknown_placeholders_and_keys)
 	CHECK(ci != NULL);
 	compose_free(ci);
 }
+
+/* Renders md as text at width 72 into a static buffer. */
+static const char *
+text_of(const char *md)
+{
+	static struct buf	b;
+
+	buf_free(&b);
+	buf_init(&b, 0);
+	if (markdown_text(md, strlen(md), 72, &b) == -1)
+		return "(failed)";
+	return b.data ? b.data : "";
+}
+
+TEST(compose_wrap_breaks_glued_words_last)
+{
+	struct buf	 b;
+	const char	*nnbsp = "one\xe2\x80\xaftwo\xe2\x80\xafthree";
+	const char	*nbhy = "alpha\xe2\x80\x91" "beta\xe2\x80\x91" "gamma";
+	const char	*url = "https://example.org/aaaaaaaaaaaaaaaa";
+
+	buf_init(&b, 0);
+	/* glued words that fit a line stay together */
+	markdown_wrap(nnbsp, strlen(nnbsp), "", "", 20, &b);
+	CHECK_STR(b.data, "one\xe2\x80\xaftwo\xe2\x80\xafthree\n");
+	buf_reset(&b);
+	/* wider than a line: no-break spaces yield, and vanish at the break */
+	markdown_wrap(nnbsp, strlen(nnbsp), "", "", 8, &b);
+	CHECK_STR(b.data, "one\xe2\x80\xaftwo\nthree\n");
+	buf_reset(&b);
+	/* no-break hyphens yield too, and stay at the end of the line */
+	markdown_wrap(nbhy, strlen(nbhy), "> ", "> ", 14, &b);
+	CHECK_STR(b.data, "> alpha\xe2\x80\x91" "beta\xe2\x80\x91\n> gamma\n");
+	buf_reset(&b);
+	/* a URL never breaks */
+	markdown_wrap(url, strlen(url), "", "", 10, &b);
+	CHECK_STR(b.data, "https://example.org/aaaaaaaaaaaaaaaa\n");
+	buf_reset(&b);
+	/* glue is a space that does not break */
+	markdown_wrap("aaaa bbbb\x1f[1]", 13, "", "", 10, &b);
+	CHECK_STR(b.data, "aaaa\nbbbb [1]\n");
+	buf_free(&b);
+}
+
+TEST(compose_wrap_counts_terminal_columns)
+{
+	struct buf	 b;
+	const char	*cjk = "\xe6\x97\xa5\xe6\x9c\xac \xe8\xaa\x9e\xe3\x81\xae "
+	    "abc";	/* 日本 語の abc: 4 + 1 + 4 + 1 + 3 columns */
+
+	CHECK(utf8_width("\xe6\x97\xa5", 3) == 2);
+	CHECK(utf8_width("e\xcc\x81", 3) == 1);		/* e + combining acute */
+	CHECK(utf8_width("\xf0\x9f\xa7\xaa", 4) == 2);	/* an emoji */
+	CHECK(utf8_width("\xe2\x80\x94", 3) == 1);	/* em dash */
+	buf_init(&b, 0);
+	markdown_wrap(cjk, strlen(cjk), "", "", 9, &b);
+	CHECK_STR(b.data, "\xe6\x97\xa5\xe6\x9c\xac \xe8\xaa\x9e\xe3\x81\xae\nabc\n");
+	buf_free(&b);
+}
+
+TEST(compose_text_references_stay_with_their_words)
+{
+	const char *t = text_of("The style guide that we follow, for what it "
+	    "is worth, is [the short one](https://example.org/g).\n");
+
+	CHECK_STR(t, "The style guide that we follow, for what it is worth, is "
+	    "the short\none [1].\n\n[1] https://example.org/g\n");
+}
+
+TEST(compose_text_tables_align)
+{
+	const char *t = text_of("| Item | Count | Note |\n| :-- | --: | :-: |\n"
+	    "| apples | 3 | red |\n| kiwis | 12 | - |\n");
+
+	CHECK_STR(t, "Item    Count  Note\n------  -----  ----\n"
+	    "apples      3  red\nkiwis      12   -\n");
+	/* too wide for aligned columns: a row a line, wrapped */
+	t = text_of("| a | b |\n| --- | --- |\n| " "xxxxxxxxxx xxxxxxxxxx "
+	    "xxxxxxxxxx xxxxxxxxxx | yyyyyyyyyy yyyyyyyyyy yyyyyyyyyy "
+	    "yyyyyyyyyy |\n");
+	CHECK(strncmp(t, "a | b\n-----\nxxxxxxxxxx", 22) == 0);
+	CHECK(strstr(t, "\n  yyyy") != NULL);
+	/* in a quote, every line keeps the quote's prefix */
+	t = text_of("> | a | b |\n> | --- | --- |\n> | 1 | 2 |\n");
+	CHECK_STR(t, "> a  b\n> -  -\n> 1  2\n");
+}
+
+TEST(compose_html_cells_and_code_blocks)
+{
+	struct markdown_style	 st[] = {
+		{ "th", "padding:2px;text-align:left;" },
+		{ "code", "background:#eee;" },
+		{ "pre code", "background:none;" },
+	};
+	struct buf		 b;
+	const char		*md = "| a | b |\n| --- | --: |\n| 1 | 2 |\n\n"
+	    "```\nx = 1\n```\n\nand `y`\n";
+
+	buf_init(&b, 0);
+	REQUIRE(markdown_html(md, strlen(md), st, 3, &b) == 0);
+	CHECK(strstr(b.data, "<th style=\"padding:2px;text-align:left;\">a")
+	    != NULL);
+	/* the column's alignment wins over the style's */
+	CHECK(strstr(b.data, "<th style=\"padding:2px;text-align:left;"
+	    "text-align:right;\" align=\"right\">b") != NULL);
+	CHECK(strstr(b.data, "<pre><code style=\"background:none;\">x = 1")
+	    != NULL);
+	CHECK(strstr(b.data, "<code style=\"background:#eee;\">y</code>")
+	    != NULL);
+	buf_free(&b);
+}
+
+TEST(compose_issue_empty_and_undated)
+{
+	struct issue	*is;
+	char		 err[ERRLEN];
+	const char	*undated = "---\nsubject: a\n---\nx\n";
+
+	CHECK(issue_parse("i.md", "", 0, err, sizeof(err)) == NULL);
+	CHECK_STR(err, "i.md:1: the issue is empty");
+	CHECK(issue_parse("i.md", " \n\n", 3, err, sizeof(err)) == NULL);
+	CHECK_STR(err, "i.md:1: the issue is empty");
+	REQUIRE((is = issue_parse("i.md", undated, strlen(undated), err,
+	    sizeof(err))) != NULL);
+	CHECK(!is->has_date);
+	CHECK(is->date > 0);
+	CHECK(is->date_text[0] != '\0');	/* the templates show today */
+	issue_free(is);
+}
