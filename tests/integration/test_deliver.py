@@ -259,8 +259,25 @@ class MaildirTest(unittest.TestCase):
                               "c@example.net"])
             for m in msgs:
                 self.assertTrue(m["Return-Path"].startswith("<bounces+"))
+            self.assertIn("[Msgs:3 New:3", mutt_index(ws))
+            self.assertIn("Delivery test issue", mutt_index(ws))
         finally:
             ws.cleanup()
+
+
+def mutt_index(ws):
+    """What mutt shows when it opens the outbox (run under script(1),
+    as mutt wants a terminal), with the escape sequences removed."""
+    home = ws.path("home")
+    os.makedirs(os.path.join(home, "Mail"), exist_ok=True)
+    p = subprocess.run(["script", "-qfc", "mutt -n -R -F /dev/null -f %s "
+                        "-e 'push q'" % ws.path("outbox"), "/dev/null"],
+                       env=dict(os.environ, HOME=home, TERM="xterm"),
+                       capture_output=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    import re
+    return re.sub(rb"\x1b\[[0-9;?]*[a-zA-Z]", b"\n", p.stdout).decode(
+        "utf-8", "replace")
 
 
 if __name__ == "__main__":
