@@ -203,6 +203,9 @@ address_normalize(const char *addr, char out[ADDRESS_MAX + 1],
 		return *reason = "empty address", -1;
 	if ((n = strnlen(addr, ADDRESS_INPUT_MAX + 1)) > ADDRESS_INPUT_MAX)
 		return *reason = "the address is longer than 254 octets", -1;
+	for (at = addr; *at; at++)
+		if ((unsigned char)*at < 0x20 || *at == 0x7f)
+			return *reason = "control character in the address", -1;
 	if ((at = strrchr(addr, '@')) == NULL)
 		return *reason = "no '@' in the address", -1;
 	if ((local = (size_t)(at - addr)) > 64)

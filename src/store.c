@@ -442,10 +442,15 @@ static int
 env_open(struct store *st, const struct store_opts *o, char *err,
     size_t errlen)
 {
-	int	rc, dead;
+	struct stat	sb;
+	char		data[4096];
+	int		rc, dead, fresh;
 
+	snprintf(data, sizeof(data), "%s/data.mdb", st->dir);
+	fresh = stat(data, &sb) == -1;
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->env, STORE_NDBS + 8)) != 0 ||
+	    (fresh && (rc = mdb_env_set_mapsize(st->env, o->map_initial)) != 0) ||
 	    (rc = mdb_env_open(st->env, st->dir, MDB_NOTLS, 0600)) != 0) {
 		errf(err, errlen, "store: %s: %s", st->dir, mdb_strerror(rc));
 		return -1;

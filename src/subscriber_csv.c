@@ -413,8 +413,6 @@ report_suppressed(struct import *im)
 {
 	size_t	i;
 
-	if (!im->o->verbose)
-		return;
 	for (i = 0; i < im->nrows; i++)
 		if (im->rows[i].outcome == SUB_SUPPRESSED)
 			fprintf(im->o->report, "%s:%lu: %s: suppressed: %s\n",

@@ -15,7 +15,8 @@
  * cleaned; complained.
  *
  * Each row is checked on its own: a bad row is reported on the report
- * stream as "FILE:LINE: reason" and skipped, the good rows go in (under the
+ * stream as "FILE:LINE: ADDRESS: reason" and skipped (a row that a rule
+ * suppresses is reported as "FILE:LINE: ADDRESS: suppressed: why"), the good rows go in (under the
  * rules of subscriber.h), in transactions of IMPORT_BATCH rows, so memory
  * stays flat and other processes get the writer lock between batches. A
  * duplicate within the file (same key) is counted once as added or updated
@@ -39,8 +40,7 @@ struct import_opts {
 	int		 dry_run;
 	int		 force;		/* re-add bounced / complained */
 	int		 progress;	/* a progress line on stderr */
-	int		 verbose;	/* also report suppressed rows */
-	FILE		*report;	/* where bad rows are reported */
+	FILE		*report;	/* bad and suppressed rows go here */
 };
 
 struct import_counts {
