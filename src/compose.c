@@ -704,15 +704,37 @@ struct slot_values {
 	char		 token[TOKEN_MAX];
 };
 
+/* s as an error may show it: control characters written as \r, \xNN. */
+static const char *
+shown(const char *s, char *out, size_t n)
+{
+	size_t	o = 0;
+
+	for (; *s && o + 5 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != 0x7f)
+			out[o++] = (char)c;
+		else if (c == '\r' || c == '\n') {
+			out[o++] = '\\';
+			out[o++] = c == '\r' ? 'r' : 'n';
+		} else
+			o += (size_t)snprintf(out + o, n - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static int
 slot_values(const struct composed_issue *ci, const struct recipient *r,
     struct slot_values *sv, char *err, size_t errlen)
 {
+	char		 shown_buf[256];
 	const char	*why;
 	const char	*p;
 
 	if (address_check(r->address, &why) == -1) {
-		errf(err, errlen, "%s: %s", r->address, why);
+		errf(err, errlen, "%s: %s", shown(r->address, shown_buf,
+		    sizeof(shown_buf)), why);
 		return -1;
 	}
 	for (p = r->name ? r->name : ""; *p; p++)
