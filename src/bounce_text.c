@@ -150,7 +150,7 @@ read_angle(struct bounce_report *r, const char *t, int bounce_like)
 	if (!qmail && !bounce_like)
 		return 0;
 	buf_init(&d, DIAG_MAX * 2);
-	for (p = t; *p; p = next_line(p)) {
+	for (p = t; *p && r->nrcpts < BOUNCE_RCPT_MAX; p = next_line(p)) {
 		e = line_end(p);
 		if (angle_head(p, e) > 0 || (addr && blank(p, e))) {
 			if (addr && add_rcpt(r, addr, alen, &d, "failed", '5')
@@ -199,7 +199,8 @@ read_exim(struct bounce_report *r, const char *t)
 		fallback = '4';
 	buf_init(&d, DIAG_MAX * 2);
 	buf_init(&a, 1024);
-	for (p = next_line(p); *p; p = next_line(p)) {
+	for (p = next_line(p); *p && r->nrcpts < BOUNCE_RCPT_MAX;
+	    p = next_line(p)) {
 		e = line_end(p);
 		if (blank(p, e))
 			continue;
@@ -288,7 +289,8 @@ read_sendmail(struct bounce_report *r, const char *t)
 	if (sec == NULL && tr == NULL)
 		return 0;
 	buf_init(&d, DIAG_MAX * 2);
-	for (p = sec ? next_line(sec) : ""; *p; p = next_line(p)) {
+	for (p = sec ? next_line(sec) : ""; *p && r->nrcpts < BOUNCE_RCPT_MAX;
+	    p = next_line(p)) {
 		e = line_end(p);
 		if (blank(p, e))
 			break;
@@ -326,7 +328,8 @@ read_sendmail(struct bounce_report *r, const char *t)
 		p = line_start(t, e);
 	}
 	/* no list (old Sendmail): each reply line that names an address */
-	for (p = n == 0 && tr ? next_line(tr) : ""; *p; p = next_line(p)) {
+	for (p = n == 0 && tr ? next_line(tr) : ""; *p &&
+	    r->nrcpts < BOUNCE_RCPT_MAX; p = next_line(p)) {
 		e = line_end(p);
 		if ((*p != '4' && *p != '5') || e - p < 5 ||
 		    !isdigit((unsigned char)p[1]) ||
@@ -396,8 +399,8 @@ read_exchange(struct bounce_report *r, const char *t)
 	}
 	diag = ci_find(t, "diagnostic information for administrators");
 	buf_init(&d, DIAG_MAX * 2);
-	for (p = next_line(sec); *p && (diag == NULL || p < diag);
-	    p = next_line(p)) {
+	for (p = next_line(sec); *p && (diag == NULL || p < diag) &&
+	    r->nrcpts < BOUNCE_RCPT_MAX; p = next_line(p)) {
 		e = line_end(p);
 		if (blank(p, e) || (a = memchr(p, '@', (size_t)(e - p))) ==
 		    NULL)
