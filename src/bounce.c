@@ -403,7 +403,7 @@ parse(const char *msg, size_t len, struct bounce_report *r)
 	const struct bpart	*p;
 	const char		*v, *text = NULL, *copy;
 	size_t			 i;
-	int			 n = 0, rv = -1, daemon;
+	int			 n = 0, rv = -1, bounce_like;
 
 	if (bparts_read(msg, len, &parts) == -1)
 		goto out;
@@ -481,9 +481,9 @@ parse(const char *msg, size_t len, struct bounce_report *r)
 		    5) == 0 || strcmp(parts.v[i].type, "application/json") ==
 		    0) && (n = bses_read(r, parts.v[i].body)) == -1)
 			goto out;
-	daemon = is_daemon(r->from) || bounce_subject(r->subject) ||
+	bounce_like = is_daemon(r->from) || bounce_subject(r->subject) ||
 	    ((v = bfields_get(&top, "Return-Path", 0)) && strstr(v, "<>"));
-	if (n == 0 && text && (n = btext_read(r, text, daemon)) == -1)
+	if (n == 0 && text && (n = btext_read(r, text, bounce_like)) == -1)
 		goto out;
 	if (n == 0 && r->format != BOUNCE_FMT_ARF && r->format !=
 	    BOUNCE_FMT_DSN && auto_reply(&top, r->subject)) {

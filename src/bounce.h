@@ -11,26 +11,31 @@
  * Exchange, and mailer-daemons that only carry an SMTP reply in prose.
  *
  * Classes, per recipient (what it means for the reader):
- *   BOUNCE_HARD       the mailbox is gone: 5.1.x (user unknown, no such
- *                     domain, bad syntax), 5.1.10, 5.2.1 disabled, 5.4.1
- *                     recipient rejected, 5.4.4 unroutable, 5.7.13, an
- *                     unexplained 5.0.0.
- *   BOUNCE_SOFT       try again: any 4.x.x but 4.7.x, 5.2.2 mailbox full,
- *                     5.2.3 / 5.3.4 too large, 5.3.x, 5.4.x other than
- *                     5.4.1 and 5.4.4, 5.5.x, 5.6.x; a failure whose status
- *                     is temporary (Action: failed, Status: 4.4.7).
- *   BOUNCE_COMPLAINT  the reader reported the message (ARF abuse, fraud,
- *                     other; SES complaint).
+ *   BOUNCE_HARD       the mailbox is gone: 5.1.x (user unknown, 5.1.2 no
+ *                     such domain, 5.1.3 bad syntax, 5.1.6 moved, 5.1.10),
+ *                     5.2.1 disabled, 5.4.1 recipient rejected, 5.4.4
+ *                     unroutable, 5.7.13 disabled, 5.7.17 moved, and a
+ *                     5.0.0 (or other 5.x.x) that no word of the reply
+ *                     explains.
+ *   BOUNCE_SOFT       it may work later: 4.x.x but 4.7.x (also when the
+ *                     action is "failed": a temporary error that lasted too
+ *                     long), 5.2.0 / 5.2.2 mailbox full / 5.2.3 / 5.2.4,
+ *                     5.3.x, 5.4.x other than 5.4.1 and 5.4.4 (5.4.7
+ *                     expired), 5.5.x and 5.6.x.
+ *   BOUNCE_COMPLAINT  the reader reported the message: ARF abuse, fraud and
+ *                     other; SES complaints.
  *   BOUNCE_IGNORE     nothing to hold against the reader: auto-replies,
  *                     Action: delivered / relayed / expanded, Action:
- *                     delayed (not a failure yet), and policy rejections.
+ *                     delayed (not a failure yet), ARF not-spam and virus,
+ *                     and policy rejections (below).
  *
  * Policy rejections (4.7.x and 5.7.x: spam content, reputation, DMARC,
  * rate limits such as Gmail's 421 4.7.28 or Yahoo's [TSS04]; 5.1.7 / 5.1.8
  * about our own sender address; ARF auth-failure reports) are about the
  * sender, not the reader: they get class BOUNCE_IGNORE and policy = 1, so
  * that `status` can count them against the sender's reputation while the
- * reader's record stays clean. policy is only ever set on a failure.
+ * reader's record stays clean. policy is never set on a delayed or
+ * successful delivery report.
  *
  * Bounds: only the first BOUNCE_INPUT_MAX bytes of a message are read; a
  * message with more than BOUNCE_PARTS_MAX Content-Type fields is read up to
@@ -123,8 +128,10 @@ struct bounce_report {
 	char			*subject;	/* Subject of the report */
 	char			*reporting_mta;	/* Reporting-MTA host, or NULL */
 
-	int			 auto_reply;	/* RFC 3834 or vacation markers */
-	int			 complaint;	/* an ARF or SES complaint */
+	int			 auto_reply;	/* read as an auto-reply: RFC 3834
+						   or vacation markers, and no
+						   bounce or report found */
+	int			 complaint;	/* an ARF report or SES complaint */
 	char			*feedback_type;	/* ARF Feedback-Type, lowercase */
 
 	const char		*note;		/* a bound was hit, or NULL */
