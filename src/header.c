@@ -10,7 +10,8 @@
 #include "utf8.h"
 
 #define FOLD_AT		78
-#define EW_MAX		60	/* an encoded-word's length, well under 75 */
+#define EW_MAX		75	/* an encoded-word's length (RFC 2047 2) */
+#define EW_MIN		24	/* fold rather than start a shorter one */
 
 static int
 check_controls(const char *s, const char **reason)
@@ -98,26 +99,47 @@ q_plain(unsigned char c)
 	    c == '-' || c == '/';
 }
 
-/* Appends text as space-separated encoded-words of at most EW_MAX. */
+/*
+ * Appends text as space-separated encoded-words, each as long as the line
+ * has room for (at most EW_MAX), so that a short display name or subject
+ * takes one word: decoders differ on the space between two.
+ */
 static int
 add_encoded_words(struct buf *out, const char *text, size_t *col)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
-	const char		*p = text;
+	const char		*p = text, *brk;
 	char			 word[EW_MAX + 16];
-	size_t			 wl, cl, i, need;
+	size_t			 wl, cl, i, need, brk_wl = 0, room;
 	uint32_t		 cp;
 
 	while (*p) {
+		if (*col + 1 + EW_MIN > FOLD_AT) {
+			if (buf_add(out, "\r\n", 2) == -1)
+				return -1;
+			*col = 0;
+		}
+		room = FOLD_AT - *col - 1;
+		if (room > EW_MAX)
+			room = EW_MAX;
 		wl = (size_t)snprintf(word, sizeof(word), "=?UTF-8?Q?");
+		brk = NULL;
 		while (*p) {
 			cl = utf8_decode(p, strlen(p), &cp);
 			need = 0;
 			for (i = 0; i < cl; i++)
 				need += (p[i] == ' ' || q_plain((unsigned char)p[i])) ?
 				    1 : 3;
-			if (wl + need + 2 > EW_MAX)
+			if (wl + need + 2 > room) {
+				/* end the word after a space, so that no word
+				 * of the text is split between two (some
+				 * decoders put a space where they join) */
+				if (brk != NULL) {
+					p = brk;
+					wl = brk_wl;
+				}
 				break;
+			}
 			for (i = 0; i < cl; i++) {
 				unsigned char c = (unsigned char)p[i];
 				if (c == ' ')
@@ -131,14 +153,13 @@ add_encoded_words(struct buf *out, const char *text, size_t *col)
 				}
 			}
 			p += cl;
+			if (cl == 1 && p[-1] == ' ') {
+				brk = p;
+				brk_wl = wl;
+			}
 		}
 		word[wl++] = '?';
 		word[wl++] = '=';
-		if (*col + 1 + wl > FOLD_AT) {
-			if (buf_add(out, "\r\n", 2) == -1)
-				return -1;
-			*col = 0;
-		}
 		if (buf_addc(out, ' ') == -1 || buf_add(out, word, wl) == -1)
 			return -1;
 		*col += 1 + wl;

@@ -26,6 +26,11 @@
  * written out as a plain space. */
 #define MARKDOWN_GLUE		'\x1f'
 
+/* The columns a {{placeholder}} counts for when text is wrapped: the value
+ * that stands there later (a subscriber's name, a date) is not known yet,
+ * and a line holding one is left room for a value this wide. */
+#define MARKDOWN_PLACEHOLDER_COLS	24
+
 /* A tag name and the inline style given to every such tag. */
 struct markdown_style {
 	char	*tag;

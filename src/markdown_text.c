@@ -7,6 +7,7 @@
  * and "  " after). Links become "text [n]" with "[n] URL" lines collected at
  * the end, so that nothing of the source is lost and no URL is broken.
  */
+#define _GNU_SOURCE		/* memmem */
 #include "markdown.h"
 
 #include <stdint.h>
@@ -878,6 +879,23 @@ wrap_long_word(struct wrap *w, const char *word, const char *end)
 		    utf8_width(piece, (size_t)(end - piece)));
 }
 
+/* A word's width, each {{placeholder}} in it counted as the value that
+ * will stand there (MARKDOWN_PLACEHOLDER_COLS), not as its name. */
+static size_t
+word_width(const char *s, size_t n)
+{
+	const char	*end = s + n, *open, *close;
+	size_t		 w = 0;
+
+	while ((open = memmem(s, (size_t)(end - s), "{{", 2)) != NULL &&
+	    (close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2)) !=
+	    NULL) {
+		w += utf8_width(s, (size_t)(open - s)) + MARKDOWN_PLACEHOLDER_COLS;
+		s = close + 2;
+	}
+	return w + utf8_width(s, (size_t)(end - s));
+}
+
 int
 markdown_wrap(const char *text, size_t n, const char *first, const char *rest,
     size_t width, struct buf *out)
@@ -906,7 +924,7 @@ markdown_wrap(const char *text, size_t n, const char *first, const char *rest,
 		word = p;
 		while (p < end && *p != ' ' && *p != '\n')
 			p++;
-		wl = utf8_width(word, (size_t)(p - word));
+		wl = word_width(word, (size_t)(p - word));
 		if (w.pw + wl > width)
 			wrap_long_word(&w, word, p);
 		else

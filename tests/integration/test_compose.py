@@ -191,6 +191,26 @@ class BadInput(unittest.TestCase):
                 self.assertEqual(len(msg["To"].addresses), 1)
                 self.assertIsNone(msg["Bcc"])
 
+    def test_compose_non_ascii_list_and_long_name(self):
+        display = "Café Crème — “Weekly” Notes, Vol. 2"
+        self.ws.add_list("cafe", display_name=display)
+        path = os.path.join(issuecheck.FIXTURE_ISSUES, "field-notes-short.md")
+        # a line holding {{name}} leaves room for 24 columns of it: a name
+        # of up to 30 keeps the line within 78
+        name = "Zoë Ørsted-Ünal, of Old Mills"
+        self.assertEqual(len(name), 29)
+        p = self.ws.run(["compose", path, "--list", "cafe", "--to",
+                         "zoe@example.com", "--name", name], text=False)
+        self.assertEqual(issuecheck.check_message(
+            p.stdout, path, {"name": name, "email": "zoe@example.com"}), [])
+        msg = parse(p.stdout)
+        # Python's parser puts a space between encoded-words in a phrase
+        # where RFC 2047 says there is none: compare words
+        self.assertEqual(msg["From"].addresses[0].display_name.split(),
+                         display.split())
+        self.assertEqual(str(msg["List-Id"]), display + " <cafe.example.org>")
+        self.assertEqual(msg["To"].addresses[0].display_name, name)
+
     def test_compose_invalid_utf8_names_file_and_line(self):
         src = b"---\nsubject: Hello\n---\nFine line.\nBad \xc3\x28 line.\n"
         p = self.compose(src, mode="wb")

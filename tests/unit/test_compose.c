@@ -498,3 +498,36 @@ TEST(compose_issue_empty_and_undated)
 	CHECK(is->date_text[0] != '\0');	/* the templates show today */
 	issue_free(is);
 }
+
+TEST(compose_wrap_leaves_room_for_placeholders)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	/* "Hello {{name}}," counts 6 + 24 + 1 columns, not 15 */
+	markdown_wrap("Hello {{name}}, and welcome", 27, "", "", 32, &b);
+	CHECK_STR(b.data, "Hello {{name}},\nand welcome\n");
+	buf_free(&b);
+}
+
+TEST(compose_header_encoded_words_fill_the_line)
+{
+	struct buf	 b;
+	const char	*why;
+
+	buf_init(&b, 0);
+	/* a name that fits one encoded-word takes one, whatever its spaces */
+	REQUIRE(header_add_mailbox(&b, "From", "Caf\xc3\xa9 Cr\xc3\xa8me \xe2\x80\x94 "
+	    "Weekly Notes", "a@example.org", &why) == 0);
+	CHECK_STR(b.data, "From: =?UTF-8?Q?Caf=C3=A9_Cr=C3=A8me_=E2=80=94_Weekly_"
+	    "Notes?= <a@example.org>\r\n");
+	buf_reset(&b);
+	/* a longer one is split after a space, not inside a word */
+	REQUIRE(header_add_text(&b, "Subject", "\xe2\x80\x9c" "aaaa bbbb cccc "
+	    "dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp",
+	    &why) == 0);
+	CHECK_STR(b.data, "Subject: =?UTF-8?Q?=E2=80=9Caaaa_bbbb_cccc_dddd_eeee_"
+	    "ffff_gggg_hhhh_iiii_?=\r\n =?UTF-8?Q?jjjj_kkkk_llll_mmmm_nnnn_oooo_"
+	    "pppp?=\r\n");
+	buf_free(&b);
+}
