@@ -13,7 +13,7 @@
 
 CC        ?= cc
 comma     := ,
-PKGS      := libconfig md4c md4c-html nettle libcurl libetpan lmdb libidn2
+PKGS      := libconfig md4c md4c-html nettle libetpan libcurl lmdb libidn2
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wpointer-arith \
@@ -21,7 +21,7 @@ WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wpointer-arith \
 XCFLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARNINGS) \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libetpan.pc carries a Debian -specs= link flag that clang does not take.
-LIBS      := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+LIBS      := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -pthread
 
 ifneq ($(SANITIZER),)
 VARIANT   := $(subst $(comma),-,$(SANITIZER))

@@ -1,56 +1,78 @@
 /*
- * smtp.c — SMTP relays through libcurl's multi interface (see smtp.h).
+ * smtp.c — SMTP relays through libcurl (see smtp.h).
  *
- * One easy handle per message; the multi handle's connection cache keeps
- * each relay's sessions open between messages (RSET, then the next MAIL
- * FROM). Messages per connection are counted in the pre-request callback,
- * which names the connection by its local port; the message that reaches
- * the limit is marked so that curl closes its connection when it is done.
+ * Why threads and not curl's multi interface: libcurl's SMTP (7.88, what
+ * Debian 12 ships) waits for the reply to the end of DATA in a blocking
+ * call, even under the multi interface, so one event loop can only finish
+ * one message at a time, whatever the number of connections. Here each
+ * connection is a thread with its own easy handle, doing one blocking
+ * transfer at a time; the easy handle keeps its connection open for the
+ * next message (RSET, then MAIL FROM). The caller's thread starts jobs and
+ * collects finished ones; everything the threads share is under one mutex.
+ *
+ * Messages per connection: after each transfer CURLINFO_NUM_CONNECTS says
+ * whether it opened a new connection; the transfer that reaches the limit
+ * is made with CURLOPT_FORBID_REUSE, which closes its connection after it.
  * Server replies are read from curl's debug stream (CURLINFO_HEADER_IN),
  * the only place their text is given.
  */
 #define _GNU_SOURCE
 #include "smtp.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "log.h"
 #include "throttle.h"
 
-#define PORTS	65536
+struct smtp;
+
+struct conn {
+	struct smtp	*s;
+	int		 relay;
+	pthread_t	 thread;
+	int		 started;
+	pthread_cond_t	 cv;
+	CURL		*easy;
+	long		 uses;		/* messages on the open connection */
+	struct smtp_job	*job;		/* assigned, not finished */
+};
 
 struct relay {
 	const struct smtp_relay_conf	*conf;
 	int				 in_flight;
 	double				 down_until;
 	struct throttle_bucket		 bucket;
-	unsigned short			*uses;	/* messages per local port */
 	char				*password;
-};
-
-struct done_item {
-	struct smtp_job		*job;
-	struct done_item	*next;
+	struct conn			*conns;	/* max_connections of them */
 };
 
 struct smtp {
 	const struct smtp_conf	*conf;
-	CURLM			*multi;
 	struct relay		*relays;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 done_cv;
+	int			 stopping;
 	int			 in_flight;
 	struct smtp_job		**done;		/* finished, not yet collected */
 	size_t			 ndone, donecap;
+	double			 now;		/* the caller's clock, last seen */
 };
 
-static int	global_init;
+static pthread_once_t	curl_once = PTHREAD_ONCE_INIT;
+static int		curl_ok;
+
+static void
+curl_init_once(void)
+{
+	curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
 
 static char *
 read_password(const struct smtp_relay_conf *rc, char *err, size_t errlen)
@@ -70,7 +92,36 @@ read_password(const struct smtp_relay_conf *rc, char *err, size_t errlen)
 		line[0] = '\0';
 	fclose(fp);
 	line[strcspn(line, "\r\n")] = '\0';
-	return strdup(line);
+	p = strdup(line);
+	explicit_bzero(line, sizeof(line));
+	return p;
+}
+
+static int
+relay_init(struct smtp *s, int i, char *err, size_t errlen)
+{
+	struct relay	*r = &s->relays[i];
+	long		 k;
+
+	r->conf = &s->conf->relays[i];
+	throttle_bucket_init(&r->bucket, r->conf->rate, r->conf->rate > 1 ?
+	    r->conf->rate : 1, 0);
+	r->password = read_password(r->conf, err, errlen);
+	if (r->password == (char *)-1) {
+		r->password = NULL;
+		return -1;
+	}
+	if ((r->conns = calloc((size_t)r->conf->max_connections,
+	    sizeof(*r->conns))) == NULL) {
+		errf(err, errlen, "smtp: out of memory");
+		return -1;
+	}
+	for (k = 0; k < r->conf->max_connections; k++) {
+		r->conns[k].s = s;
+		r->conns[k].relay = i;
+		pthread_cond_init(&r->conns[k].cv, NULL);
+	}
+	return 0;
 }
 
 struct smtp *
@@ -78,78 +129,68 @@ smtp_new(const struct smtp_conf *conf, char *err, size_t errlen)
 {
 	struct smtp	*s;
 	size_t		 i;
-	long		 total = 0;
 
-	if (!global_init) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			errf(err, errlen, "smtp: curl_global_init failed");
-			return NULL;
-		}
-		global_init = 1;
+	pthread_once(&curl_once, curl_init_once);
+	if (!curl_ok) {
+		errf(err, errlen, "smtp: curl_global_init failed");
+		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->relays = calloc(conf->nrelays, sizeof(*s->relays))) == NULL ||
-	    (s->multi = curl_multi_init()) == NULL) {
+	    (s->relays = calloc(conf->nrelays, sizeof(*s->relays))) == NULL) {
+		free(s);
 		errf(err, errlen, "smtp: out of memory");
-		smtp_free(s);
 		return NULL;
 	}
 	s->conf = conf;
-	for (i = 0; i < conf->nrelays; i++) {
-		struct relay *r = &s->relays[i];
-		r->conf = &conf->relays[i];
-		throttle_bucket_init(&r->bucket, r->conf->rate, r->conf->rate > 1 ?
-		    r->conf->rate : 1, 0);
-		if (r->conf->messages_per_connection > 0 &&
-		    (r->uses = calloc(PORTS, sizeof(*r->uses))) == NULL) {
-			errf(err, errlen, "smtp: out of memory");
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->done_cv, NULL);
+	for (i = 0; i < conf->nrelays; i++)
+		if (relay_init(s, (int)i, err, errlen) == -1) {
 			smtp_free(s);
 			return NULL;
 		}
-		r->password = read_password(r->conf, err, errlen);
-		if (r->password == (char *)-1) {
-			r->password = NULL;
-			smtp_free(s);
-			return NULL;
-		}
-		total += r->conf->max_connections;
-	}
-	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, total);
 	return s;
-}
-
-static void
-job_release(struct smtp_job *job)
-{
-	if (job->easy)
-		curl_easy_cleanup(job->easy);
-	if (job->rcpts)
-		curl_slist_free_all(job->rcpts);
-	job->easy = NULL;
-	job->rcpts = NULL;
 }
 
 void
 smtp_free(struct smtp *s)
 {
-	size_t	i;
+	struct relay	*r;
+	size_t		 i;
+	long		 k;
 
 	if (s == NULL)
 		return;
-	if (s->multi)
-		curl_multi_cleanup(s->multi);
-	for (i = 0; s->relays && i < s->conf->nrelays; i++) {
-		free(s->relays[i].uses);
-		if (s->relays[i].password) {
-			explicit_bzero(s->relays[i].password,
-			    strlen(s->relays[i].password));
-			free(s->relays[i].password);
+	pthread_mutex_lock(&s->mu);
+	s->stopping = 1;
+	for (i = 0; i < s->conf->nrelays; i++)
+		for (k = 0; s->relays[i].conns &&
+		    k < s->relays[i].conf->max_connections; k++)
+			pthread_cond_signal(&s->relays[i].conns[k].cv);
+	pthread_mutex_unlock(&s->mu);
+	for (i = 0; i < s->conf->nrelays; i++) {
+		r = &s->relays[i];
+		for (k = 0; r->conns && k < r->conf->max_connections; k++) {
+			if (r->conns[k].started)
+				pthread_join(r->conns[k].thread, NULL);
+			if (r->conns[k].easy)
+				curl_easy_cleanup(r->conns[k].easy);
+			pthread_cond_destroy(&r->conns[k].cv);
+		}
+		free(r->conns);
+		if (r->password) {
+			explicit_bzero(r->password, strlen(r->password));
+			free(r->password);
 		}
 	}
+	pthread_cond_destroy(&s->done_cv);
+	pthread_mutex_destroy(&s->mu);
 	free(s->relays);
 	free(s->done);
 	free(s);
 }
+
+/* ---- one transfer, in a connection's thread ---------------------------- */
 
 static size_t
 read_cb(char *buf, size_t size, size_t nitems, void *arg)
@@ -191,75 +232,6 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t n, void *arg)
 	return 0;
 }
 
-/* Counts messages per connection; the last one closes its connection. */
-static int
-prereq_cb(void *arg, char *primary_ip, char *local_ip, int primary_port,
-    int local_port)
-{
-	struct smtp_job	*job = arg;
-	struct smtp	*s;
-	struct relay	*r;
-
-	(void)primary_ip;
-	(void)local_ip;
-	(void)primary_port;
-	s = job->owner;
-	r = &s->relays[job->relay];
-	if (r->uses == NULL || local_port < 0 || local_port >= PORTS)
-		return CURL_PREREQFUNC_OK;
-	if (++r->uses[local_port] >= r->conf->messages_per_connection) {
-		r->uses[local_port] = 0;
-		curl_easy_setopt(job->easy, CURLOPT_FORBID_REUSE, 1L);
-	}
-	return CURL_PREREQFUNC_OK;
-}
-
-static int
-relay_available(struct relay *r, double now)
-{
-	return r->down_until <= now && r->in_flight < r->conf->max_connections &&
-	    throttle_bucket_wait(&r->bucket, now) == 0;
-}
-
-/* The least loaded relay by weight among those available, or -1. */
-static int
-pick_relay(struct smtp *s, double now)
-{
-	size_t	i;
-	int	best = -1;
-	double	load, best_load = 0;
-
-	for (i = 0; i < s->conf->nrelays; i++) {
-		struct relay *r = &s->relays[i];
-		if (!relay_available(r, now))
-			continue;
-		load = (r->in_flight + 1.0) / (r->conf->weight > 0 ?
-		    r->conf->weight : 1);
-		if (best == -1 || load < best_load) {
-			best = (int)i;
-			best_load = load;
-		}
-	}
-	return best;
-}
-
-int
-smtp_can_start(struct smtp *s, double now)
-{
-	return pick_relay(s, now) != -1;
-}
-
-int
-smtp_relays_up(const struct smtp *s, double now)
-{
-	size_t	i;
-	int	n = 0;
-
-	for (i = 0; i < s->conf->nrelays; i++)
-		n += s->relays[i].down_until <= now;
-	return n;
-}
-
 static void
 setup_tls(CURL *h, const struct smtp_relay_conf *rc)
 {
@@ -276,63 +248,32 @@ setup_tls(CURL *h, const struct smtp_relay_conf *rc)
 		curl_easy_setopt(h, CURLOPT_CAINFO, rc->ca_file);
 }
 
-int
-smtp_start(struct smtp *s, struct smtp_job *job, double now)
+/* The options that stay the same for every message of a connection. */
+static CURL *
+conn_easy(struct conn *c, const struct relay *r)
 {
-	struct relay	*r;
-	char		 from[600], to[600];
-	CURL		*h;
-	int		 i;
+	CURL	*h;
 
-	if ((i = pick_relay(s, now)) == -1)
-		return -1;
-	r = &s->relays[i];
-	job->relay = i;
-	job->code = 0;
-	job->reply[0] = job->error[0] = '\0';
-	job->reply_done = 0;
-	job->conn_failed = 0;
-	job->sent = 0;
-	snprintf(from, sizeof(from), "<%s>", job->mail_from);
-	snprintf(to, sizeof(to), "<%s>", job->rcpt);
-	if ((h = curl_easy_init()) == NULL ||
-	    (job->rcpts = curl_slist_append(NULL, to)) == NULL) {
-		if (h)
-			curl_easy_cleanup(h);
-		return -1;
-	}
-	job->easy = h;
+	if (c->easy)
+		return c->easy;
+	if ((h = curl_easy_init()) == NULL)
+		return NULL;
 	curl_easy_setopt(h, CURLOPT_URL, r->conf->url);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, (struct curl_slist *)job->rcpts);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)job->len);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(h, CURLOPT_READDATA, job);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, job);
-	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, prereq_cb);
-	curl_easy_setopt(h, CURLOPT_PREREQDATA, job);
-	curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)job);
-	job->owner = s;
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, s->conf->connect_timeout);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, s->conf->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->s->conf->connect_timeout);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->s->conf->timeout);
 	setup_tls(h, r->conf);
 	if (r->conf->username) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, r->conf->username);
 		if (r->password)
 			curl_easy_setopt(h, CURLOPT_PASSWORD, r->password);
 	}
-	if (curl_multi_add_handle(s->multi, h) != CURLM_OK) {
-		job_release(job);
-		return -1;
-	}
-	throttle_bucket_take(&r->bucket);
-	r->in_flight++;
-	s->in_flight++;
-	return 0;
+	return c->easy = h;
 }
 
 static int
@@ -356,6 +297,44 @@ connection_failed(CURLcode rc, long code)
 	}
 }
 
+/* Sends one message over c's connection (opening one when needed). */
+static void
+conn_transfer(struct conn *c, const struct relay *r, struct smtp_job *job)
+{
+	struct curl_slist	*rcpts = NULL;
+	char			 from[600], to[600];
+	CURLcode		 rc = CURLE_OUT_OF_MEMORY;
+	long			 max = r->conf->messages_per_connection, nconn = 0;
+	CURL			*h;
+
+	snprintf(from, sizeof(from), "<%s>", job->mail_from);
+	snprintf(to, sizeof(to), "<%s>", job->rcpt);
+	if ((h = conn_easy(c, r)) != NULL &&
+	    (rcpts = curl_slist_append(NULL, to)) != NULL) {
+		curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+		curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)job->len);
+		curl_easy_setopt(h, CURLOPT_READDATA, job);
+		curl_easy_setopt(h, CURLOPT_DEBUGDATA, job);
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE,
+		    max > 0 && c->uses + 1 >= max ? 1L : 0L);
+		rc = curl_easy_perform(h);
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &job->code);
+		curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
+	}
+	curl_slist_free_all(rcpts);
+	c->uses = nconn > 0 ? 1 : c->uses + 1;
+	if ((max > 0 && c->uses >= max) || rc != CURLE_OK)
+		c->uses = 0;	/* that connection is closed now */
+	if (rc != CURLE_OK) {
+		snprintf(job->error, sizeof(job->error), "%s",
+		    curl_easy_strerror(rc));
+		if (job->code < 400)	/* no final reply: not sent */
+			job->code = 0;
+	}
+	job->conn_failed = connection_failed(rc, job->code);
+}
+
 static void
 push_done(struct smtp *s, struct smtp_job *job)
 {
@@ -370,71 +349,171 @@ push_done(struct smtp *s, struct smtp_job *job)
 	s->done[s->ndone++] = job;
 }
 
-static void
-collect(struct smtp *s, double now)
+static void *
+conn_main(void *arg)
 {
-	CURLMsg		*m;
+	struct conn	*c = arg;
+	struct smtp	*s = c->s;
+	struct relay	*r = &s->relays[c->relay];
 	struct smtp_job	*job;
-	struct relay	*r;
-	char		*priv;
-	int		 left;
 
-	while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-		job = (struct smtp_job *)(void *)priv;
-		r = &s->relays[job->relay];
-		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &job->code);
-		if (m->data.result != CURLE_OK) {
-			snprintf(job->error, sizeof(job->error), "%s",
-			    curl_easy_strerror(m->data.result));
-			if (job->code < 400)	/* no final reply: not sent */
-				job->code = 0;
-		}
-		job->conn_failed = connection_failed(m->data.result, job->code);
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (c->job == NULL && !s->stopping)
+			pthread_cond_wait(&c->cv, &s->mu);
+		if ((job = c->job) == NULL)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		conn_transfer(c, r, job);
+		pthread_mutex_lock(&s->mu);
 		if (job->conn_failed) {
-			r->down_until = now + s->conf->down_for;
+			r->down_until = s->now + s->conf->down_for;
 			log_warn("smtp", "relay %s out of rotation for %.0f s: %s",
 			    r->conf->url, s->conf->down_for, job->error);
 		}
-		curl_multi_remove_handle(s->multi, m->easy_handle);
-		job_release(job);
+		c->job = NULL;
 		r->in_flight--;
 		s->in_flight--;
 		push_done(s, job);
+		pthread_cond_signal(&s->done_cv);
 	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* ---- the caller's side ------------------------------------------------- */
+
+static int
+relay_available(struct relay *r, double now)
+{
+	return r->down_until <= now && r->in_flight < r->conf->max_connections &&
+	    throttle_bucket_wait(&r->bucket, now) == 0;
+}
+
+/* The least loaded relay by weight among those available, or -1. */
+static int
+pick_relay(struct smtp *s, double now)
+{
+	size_t	i;
+	int	best = -1;
+	double	load, best_load = 0;
+
+	for (i = 0; i < s->conf->nrelays; i++) {
+		struct relay *r = &s->relays[i];
+		if (!relay_available(r, now))
+			continue;
+		load = (r->in_flight + 1.0) / (r->conf->weight > 0 ?
+		    (double)r->conf->weight : 1);
+		if (best == -1 || load < best_load) {
+			best = (int)i;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
+int
+smtp_can_start(struct smtp *s, double now)
+{
+	int	ok;
+
+	pthread_mutex_lock(&s->mu);
+	s->now = now;
+	ok = pick_relay(s, now) != -1;
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
+int
+smtp_relays_up(const struct smtp *s, double now)
+{
+	size_t	i;
+	int	n = 0;
+
+	for (i = 0; i < s->conf->nrelays; i++)
+		n += s->relays[i].down_until <= now;
+	return n;
+}
+
+int
+smtp_start(struct smtp *s, struct smtp_job *job, double now)
+{
+	struct relay	*r;
+	struct conn	*c = NULL;
+	long		 k;
+	int		 i, rc = -1;
+
+	job->code = 0;
+	job->reply[0] = job->error[0] = '\0';
+	job->reply_done = 0;
+	job->conn_failed = 0;
+	job->sent = 0;
+	pthread_mutex_lock(&s->mu);
+	s->now = now;
+	if ((i = pick_relay(s, now)) == -1)
+		goto out;
+	r = &s->relays[i];
+	for (k = 0; k < r->conf->max_connections && c == NULL; k++)
+		if (r->conns[k].job == NULL)
+			c = &r->conns[k];
+	if (c == NULL)
+		goto out;
+	if (!c->started) {
+		if (pthread_create(&c->thread, NULL, conn_main, c) != 0)
+			goto out;
+		c->started = 1;
+	}
+	job->relay = i;
+	c->job = job;
+	throttle_bucket_take(&r->bucket);
+	r->in_flight++;
+	s->in_flight++;
+	pthread_cond_signal(&c->cv);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
 }
 
 void
 smtp_wait(struct smtp *s, int timeout_ms, double now)
 {
-	int	running;
+	struct timespec	ts;
 
-	if (s->in_flight == 0)
-		return;
-	curl_multi_perform(s->multi, &running);
-	collect(s, now);
-	if (s->ndone > 0)
-		return;
-	curl_multi_poll(s->multi, NULL, 0, timeout_ms, NULL);
-	curl_multi_perform(s->multi, &running);
-	collect(s, now);
+	pthread_mutex_lock(&s->mu);
+	s->now = now;
+	if (s->ndone == 0 && s->in_flight > 0 && timeout_ms > 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		ts.tv_sec += timeout_ms / 1000 + ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&s->done_cv, &s->mu, &ts);
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 struct smtp_job *
 smtp_done(struct smtp *s, double now)
 {
-	(void)now;
-	if (s->ndone == 0)
-		return NULL;
-	return s->done[--s->ndone];
+	struct smtp_job	*job = NULL;
+
+	pthread_mutex_lock(&s->mu);
+	s->now = now;
+	if (s->ndone > 0)
+		job = s->done[--s->ndone];
+	pthread_mutex_unlock(&s->mu);
+	return job;
 }
 
 int
-smtp_in_flight(const struct smtp *s)
+smtp_in_flight(struct smtp *s)
 {
-	return s->in_flight;
+	int	n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->in_flight;
+	pthread_mutex_unlock(&s->mu);
+	return n;
 }
 
 void

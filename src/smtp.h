@@ -1,6 +1,6 @@
 /*
- * smtp.h — SMTP submission to one or more relays with libcurl's multi
- * interface: many messages in flight, connections reused.
+ * smtp.h — SMTP submission to one or more relays with libcurl: many
+ * messages in flight, connections reused.
  *
  * The caller starts jobs (one message, one recipient) and collects them
  * when done, with the relay's reply code and text. This module picks the
@@ -58,28 +58,27 @@ struct smtp_job {
 	char		 error[256];	/* curl's own description */
 	/* private */
 	size_t		 sent;
-	void		*easy;
-	void		*rcpts;
-	void		*owner;
 	int		 reply_done;
 };
 
 struct smtp;
 
-/* A new client (free with smtp_free); conf is borrowed for its lifetime. */
+/* A new client (free with smtp_free); conf is borrowed for its lifetime.
+ * Call it before starting other threads (it initializes libcurl). */
 struct smtp	*smtp_new(const struct smtp_conf *conf, char *err,
 		    size_t errlen);
-void		 smtp_free(struct smtp *s);	/* accepts NULL; aborts jobs */
+/* Waits for the jobs in flight, then frees. Accepts NULL. */
+void		 smtp_free(struct smtp *s);
 
 /* Whether some relay could take a job now. */
 int		 smtp_can_start(struct smtp *s, double now);
 /* Starts job on a relay. 0, or -1 when no relay can take it now. */
 int		 smtp_start(struct smtp *s, struct smtp_job *job, double now);
-/* Drives the transfers for at most timeout_ms. */
+/* Waits at most timeout_ms for a job to finish (none when one has). */
 void		 smtp_wait(struct smtp *s, int timeout_ms, double now);
 /* A finished job, or NULL. */
 struct smtp_job	*smtp_done(struct smtp *s, double now);
-int		 smtp_in_flight(const struct smtp *s);
+int		 smtp_in_flight(struct smtp *s);
 /* What happened to a finished job, for logs and the spool: the relay's
  * reply, or what went wrong when there was no final one. */
 void		 smtp_describe(const struct smtp_job *job, char *out,
