@@ -395,9 +395,15 @@ read_exchange(struct bounce_report *r, const char *t)
 	char		*addr = NULL;
 	int		 n = 0, rv = -1, old = 0;
 
-	if ((sec = ci_find(t, "delivery has failed to these recipients")) ==
-	    NULL && (sec = ci_find(t, "your message couldn't be delivered")) ==
-	    NULL) {
+	/* "Your message to user@example.com couldn't be delivered.", with
+	 * the diagnostic section that Office 365 always adds */
+	diag = ci_find(t, "diagnostic information for administrators");
+	if ((sec = ci_find(t, "your message to ")) != NULL && (diag == NULL ||
+	    ci_findn(sec, (size_t)(line_end(sec) - sec), "be delivered") ==
+	    NULL))
+		sec = NULL;
+	if (sec == NULL && (sec = ci_find(t,
+	    "delivery has failed to these recipients")) == NULL) {
 		if ((sec = ci_find(t, "following recipient(s) cannot be "
 		    "reached")) == NULL &&
 		    (sec = ci_find(t, "following recipient(s) could not be "
@@ -405,9 +411,8 @@ read_exchange(struct bounce_report *r, const char *t)
 			return 0;
 		old = 1;
 	}
-	diag = ci_find(t, "diagnostic information for administrators");
 	buf_init(&d, DIAG_MAX * 2);
-	for (p = next_line(sec); *p && (diag == NULL || p < diag) &&
+	for (p = line_start(t, sec); *p && (diag == NULL || p < diag) &&
 	    r->nrcpts < BOUNCE_RCPT_MAX; p = next_line(p)) {
 		e = line_end(p);
 		if (blank(p, e) || (a = memchr(p, '@', (size_t)(e - p))) ==
