@@ -259,24 +259,52 @@ issue_for(struct worker *w, uint32_t seq)
 	return slot->ci;
 }
 
+/* A one-off message (issue 0): its bytes come whole from the spool. */
+static int
+job_load_message(struct worker *w, struct job *j, char *domain,
+    size_t domainlen, char *why, size_t whylen)
+{
+	char	*msg = NULL;
+	size_t	 len = 0;
+	int	 rc;
+
+	if ((rc = spool_message_get(w->st, j->e.id, &msg, &len, domain,
+	    domainlen, why, whylen)) != 0) {
+		if (rc == 1)
+			snprintf(why, whylen, "the stored message is gone");
+		return -1;
+	}
+	buf_init(&j->msg, 0);
+	rc = buf_add(&j->msg, msg, len);
+	free(msg);
+	return rc;
+}
+
 /* Composes j's message and envelope. -1: the entry cannot be sent. */
 static int
 job_prepare(struct worker *w, struct job *j, char *why, size_t whylen)
 {
-	struct composed_issue	*ci = issue_for(w, SPOOL_ISSUE_OF(j->e.id));
+	struct composed_issue	*ci;
 	struct recipient	 r = { j->e.address, j->e.name[0] ? j->e.name : NULL };
-	const char		*domain;
+	char			 own[256];
+	const char		*domain = own;
 	size_t			 i;
 
-	if (ci == NULL) {
-		snprintf(why, whylen, "the stored issue cannot be read");
-		return -1;
+	if (SPOOL_ISSUE_OF(j->e.id) == 0) {
+		if (job_load_message(w, j, own, sizeof(own), why, whylen) == -1)
+			return -1;
+	} else {
+		if ((ci = issue_for(w, SPOOL_ISSUE_OF(j->e.id))) == NULL) {
+			snprintf(why, whylen, "the stored issue cannot be read");
+			return -1;
+		}
+		buf_init(&j->msg, 0);
+		if (compose_message(ci, &r, &j->msg, why, whylen) == -1)
+			return -1;
+		domain = address_domain(compose_list(ci)->from_address);
 	}
-	buf_init(&j->msg, 0);
-	if (compose_message(ci, &r, &j->msg, why, whylen) == -1)
-		return -1;
-	domain = w->cfg->bounce_domain ? w->cfg->bounce_domain :
-	    address_domain(compose_list(ci)->from_address);
+	if (w->cfg->bounce_domain)
+		domain = w->cfg->bounce_domain;
 	token_verp_make(&w->key, w->cfg->verp_prefix, j->e.id, domain,
 	    j->mail_from, sizeof(j->mail_from));
 	snprintf(j->domain, sizeof(j->domain), "%s", address_domain(j->e.address));

@@ -10,6 +10,7 @@
  *   QUEUE        be64 id                   -> entry record
  *   DUE          be64 time, be64 id        -> ""  (queued and deferred)
  *   INFLIGHT     be64 id                   -> ""  (sending)
+ *   MESSAGES     be64 id (issue 0)         -> domain \0 whole message
  * Records start with a version byte; a record of another version is an
  * error, not a guess.
  */
@@ -657,6 +658,8 @@ claim_one(struct store_txn *txn, struct claim_arg *a, uint64_t id)
 		return rc == STORE_NOTFOUND ? 0 : -1;
 	if (e->state != ENTRY_QUEUED && e->state != ENTRY_DEFERRED)
 		return 0;	/* a stale index key */
+	if (SPOOL_ISSUE_OF(id) == 0)	/* a one-off message: no list */
+		goto claim;
 	if (claim_list(txn, a, SPOOL_ISSUE_OF(id)) == -1)
 		return -1;
 	if ((rc = subscriber_get(txn, a->list, e->address, &sub)) == -1)
@@ -668,6 +671,7 @@ claim_one(struct store_txn *txn, struct claim_arg *a, uint64_t id)
 		    rc ? "gone" : subscriber_status_name(sub.status));
 		return entry_write(txn, e) == -1 ? -1 : 0;
 	}
+claim:
 	e->state = ENTRY_SENDING;
 	if (entry_write(txn, e) == -1 || inflight(txn, id, 1) == -1)
 		return -1;
@@ -781,6 +785,17 @@ record_bounce(struct store_txn *txn, struct record_arg *a,
 }
 
 static int
+message_drop(struct store_txn *txn, uint64_t id)
+{
+	unsigned char	k[8];
+	int		rc;
+
+	store_be64_put(k, id);
+	rc = store_del(txn, STORE_MESSAGES, k, 8);
+	return rc == STORE_NOTFOUND ? 0 : rc;
+}
+
+static int
 record_fn(struct store_txn *txn, void *arg)
 {
 	struct record_arg	*a = arg;
@@ -794,7 +809,11 @@ record_fn(struct store_txn *txn, void *arg)
 		if ((e->state == ENTRY_DEFERRED || e->state == ENTRY_QUEUED) &&
 		    due_put(txn, e->next_attempt, e->id) == -1)
 			return -1;
-		if (a->o[i].bounce_hard && record_bounce(txn, a, e) == -1)
+		if (a->o[i].bounce_hard && SPOOL_ISSUE_OF(e->id) != 0 &&
+		    record_bounce(txn, a, e) == -1)
+			return -1;
+		if (SPOOL_ISSUE_OF(e->id) == 0 && (e->state == ENTRY_SENT ||
+		    e->state == ENTRY_FAILED) && message_drop(txn, e->id) == -1)
 			return -1;
 	}
 	return 0;
@@ -867,4 +886,111 @@ spool_entries(struct store *st, uint32_t seq,
 	struct entry_arg	a = { 0, NULL, seq, fn, arg };
 
 	return store_view(st, entries_fn, &a, err, errlen) == 0 ? 0 : -1;
+}
+
+/* ---- one-off messages ----------------------------------------------------- */
+
+struct message_arg {
+	const char	*address, *domain, *msg;
+	size_t		 len;
+	uint64_t	 id;
+	char		**out;
+	size_t		*outlen;
+	char		*outdomain;
+	size_t		 outdomainlen;
+};
+
+static int
+message_add_fn(struct store_txn *txn, void *arg)
+{
+	struct message_arg	*a = arg;
+	struct spool_entry	 e;
+	unsigned char		 k[8], *v;
+	size_t			 dl = strlen(a->domain);
+	uint64_t		 seq;
+	int			 rc;
+
+	if (store_seq_next(txn, "message", &seq) == -1)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	e.id = SPOOL_ID(0, (uint32_t)seq);
+	e.state = ENTRY_QUEUED;
+	e.next_attempt = e.changed = time(NULL);
+	snprintf(e.address, sizeof(e.address), "%s", a->address);
+	if ((v = malloc(dl + 1 + a->len)) == NULL) {
+		store_txn_errf(txn, "out of memory");
+		return -1;
+	}
+	memcpy(v, a->domain, dl + 1);
+	memcpy(v + dl + 1, a->msg, a->len);
+	store_be64_put(k, e.id);
+	rc = store_put(txn, STORE_MESSAGES, k, 8, v, dl + 1 + a->len, 0);
+	free(v);
+	if (rc == -1 || entry_write(txn, &e) == -1 ||
+	    due_put(txn, e.next_attempt, e.id) == -1)
+		return -1;
+	a->id = e.id;
+	return 0;
+}
+
+int
+spool_enqueue_message(struct store *st, const char *address,
+    const char *bounce_domain, const char *msg, size_t len, uint64_t *id,
+    char *err, size_t errlen)
+{
+	struct message_arg	a;
+
+	memset(&a, 0, sizeof(a));
+	a.address = address;
+	a.domain = bounce_domain;
+	a.msg = msg;
+	a.len = len;
+	if (store_update(st, message_add_fn, &a, err, errlen) != 0)
+		return -1;
+	*id = a.id;
+	return 0;
+}
+
+static int
+message_get_fn(struct store_txn *txn, void *arg)
+{
+	struct message_arg	*a = arg;
+	struct store_val	 v;
+	unsigned char		 k[8];
+	const char		*nul;
+	int			 rc;
+
+	store_be64_put(k, a->id);
+	if ((rc = store_get(txn, STORE_MESSAGES, k, 8, &v)) != 0)
+		return rc;
+	if ((nul = memchr(v.data, '\0', v.len)) == NULL) {
+		store_txn_errf(txn, "message %llx: damaged record",
+		    (unsigned long long)a->id);
+		return -1;
+	}
+	snprintf(a->outdomain, a->outdomainlen, "%s", (const char *)v.data);
+	*a->outlen = v.len - (size_t)(nul + 1 - (const char *)v.data);
+	if ((*a->out = malloc(*a->outlen + 1)) == NULL) {
+		store_txn_errf(txn, "out of memory");
+		return -1;
+	}
+	memcpy(*a->out, nul + 1, *a->outlen);
+	return 0;
+}
+
+int
+spool_message_get(struct store *st, uint64_t id, char **msg, size_t *len,
+    char *domain, size_t domainlen, char *err, size_t errlen)
+{
+	struct message_arg	a;
+	int			rc;
+
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.out = msg;
+	a.outlen = len;
+	a.outdomain = domain;
+	a.outdomainlen = domainlen;
+	rc = store_view(st, message_get_fn, &a, err, errlen);
+	return rc == -1 ? -1 : rc != 0;
 }

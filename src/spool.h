@@ -120,6 +120,21 @@ struct spool_outcome {
 int	spool_record(struct store *st, const struct spool_outcome *o, size_t n,
 	    char *err, size_t errlen);
 
+/*
+ * One message outside any issue (a sign-up confirmation): its whole bytes
+ * are stored with the entry, which is issue 0 and goes through the same
+ * queue, retries and outcomes, but is sent whatever the status of its
+ * recipient. bounce_domain is the domain of its VERP envelope sender.
+ * Sets *id. The bytes are dropped once the entry is sent or failed.
+ */
+int	spool_enqueue_message(struct store *st, const char *address,
+	    const char *bounce_domain, const char *msg, size_t len,
+	    uint64_t *id, char *err, size_t errlen);
+/* The bytes of such a message (free *msg with free()); 0, 1 absent, -1. */
+int	spool_message_get(struct store *st, uint64_t id, char **msg,
+	    size_t *len, char *domain, size_t domainlen, char *err,
+	    size_t errlen);
+
 /* Reads one entry by id: 0, 1 when absent, -1 on error. */
 int	spool_entry_get(struct store *st, uint64_t id, struct spool_entry *out,
 	    char *err, size_t errlen);

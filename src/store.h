@@ -57,7 +57,7 @@
 enum store_db {
 	STORE_META,		/* "schema" -> be32 version; "seq:NAME" -> be64 */
 	STORE_SUBSCRIBERS,	/* subscriber.h: list \0 key -> record */
-	STORE_EVENTS,		/* subscriber.h: list \0 key \0 be64 seq -> event */
+	STORE_EVENTS,		/* subscriber.h: be64 seq -> event (a log) */
 	STORE_SUPPRESSED,	/* subscriber.h: key \0 list -> status, time */
 	STORE_ISSUES,		/* spool.h: be32 seq -> issue record */
 	STORE_ISSUE_INDEX,	/* spool.h: "h" list \0 hash, "n" list \0 name */
@@ -65,6 +65,7 @@ enum store_db {
 	STORE_QUEUE,		/* spool.h: be64 id -> entry */
 	STORE_DUE,		/* spool.h: be64 time, be64 id -> "" */
 	STORE_INFLIGHT,		/* spool.h: be64 id -> "" (claimed, sending) */
+	STORE_MESSAGES,		/* spool.h: be64 id -> domain \0 message */
 	STORE_NDBS
 };
 
