@@ -5,7 +5,8 @@
 #   make check [T=PAT]   run the tests on this variant (T: only names with PAT)
 #   make demo            send the sample issue to the sample list into outbox/
 #   make bench           run the benchmarks under bench/
-#   make fuzz            build the libFuzzer targets (clang) under build/fuzz/
+#   make fuzz            build the libFuzzer targets (clang):
+#                        build/fuzzer-address-undefined/libfuzz-NAME
 #   make clean
 #   make SANITIZER=address,undefined   any build, under sanitizers
 #

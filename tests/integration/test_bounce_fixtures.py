@@ -148,6 +148,9 @@ class BounceSecurity(unittest.TestCase):
             b"\"\r\n\r\n--" + b"b" * 5000 + b"\r\n\r\n",
             b"From: MAILER-DAEMON@example.net\r\n\r\n<" + b"a" * 100000 +
             b"@example.com>:\r\n550 5.1.1 x\r\n",
+            b"From: MAILER-DAEMON@x.example\r\n\r\n"
+            b"The following address(es) failed:\r\n\r\n  " + b"u" * 3000 +
+            b"@example.com\r\n    550 5.1.1 x\r\n",
             b"Content-Type: application/json\r\n\r\n"
             b"{\"notificationType\":\"Bounce\",\"bounce\":" + b"[" * 100000,
         ]
