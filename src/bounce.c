@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,6 +121,7 @@ read_dsn(struct bounce_report *r, const char *s, size_t n)
 	struct bounce_rcpt	*rc;
 	const char		*fin, *orig, *v;
 	char			*type = NULL, *addr = NULL, *oaddr = NULL;
+	char			 status[BOUNCE_STATUS_LEN];
 	long			 used;
 	size_t			 pos = 0;
 	int			 added = 0, first = 1, rv = -1;
@@ -167,8 +169,12 @@ read_dsn(struct bounce_report *r, const char *s, size_t n)
 		if ((v = bfields_get(&f, "Remote-MTA", 0)) &&
 		    (rc->remote_mta = host_of(v)) == NULL)
 			goto out;
-		v = bfields_get(&f, "Status", 0);
-		rcpt_settle(rc, v ? v : "", rc->action &&
+		/* "Status: 5.1.1 (bad destination mailbox address)" */
+		status[0] = '\0';
+		if ((v = bfields_get(&f, "Status", 0)) != NULL)
+			snprintf(status, sizeof(status), "%.*s",
+			    (int)strcspn(v, " \t(;"), v);
+		rcpt_settle(rc, status, rc->action &&
 		    strcmp(rc->action, "delayed") == 0 ? '4' : '5');
 	}
 	rv = added;
