@@ -280,6 +280,14 @@ transcript_find(const char *tr, const char *addr, size_t alen, struct buf *d)
 		    mem_find(q, (size_t)(e - q), addr, alen))
 			return diag_add(d, q, e);
 	}
+	/* no reply: "<addr>... Deferred: Connection timed out with ..." */
+	for (p = tr; tr && *p; p = next_line(p)) {
+		e = line_end(p);
+		if (*p == '<' && (size_t)(e - p) > alen + 5 &&
+		    memcmp(p + 1, addr, alen) == 0 &&
+		    strncmp(p + 1 + alen, ">...", 4) == 0)
+			return diag_add(d, p + alen + 5, e);
+	}
 	return 0;
 }
 
