@@ -61,6 +61,21 @@ align_of(const char *p, const char *end)
 	return "";
 }
 
+/* Whether the paragraph whose tag name ends at p is the last thing in its
+ * parent: its </p> is followed by the parent's closing tag. */
+static int
+ends_its_parent(const char *p, const char *end)
+{
+	const char	*close = memmem(p, (size_t)(end - p), "</p>", 4);
+
+	if (close == NULL)
+		return 0;
+	for (close += 4; close < end && (*close == '\n' || *close == ' ');
+	    close++)
+		;
+	return end - close >= 2 && close[0] == '<' && close[1] == '/';
+}
+
 /* Copies html to out, adding style="..." after each styled tag's name. */
 static int
 add_styles(const char *html, size_t n, const struct markdown_style *styles,
@@ -80,11 +95,14 @@ add_styles(const char *html, size_t n, const struct markdown_style *styles,
 		p = name + namelen;
 		if (namelen == 0)	/* a closing tag */
 			continue;
-		/* a code block's <code> is styled apart from inline code */
+		/* a code block's <code> is styled apart from inline code, and
+		 * the last paragraph of a quote or list item apart from others */
 		st = NULL;
 		if (namelen == 4 && memcmp(name, "code", 4) == 0 &&
 		    lt - html >= 5 && memcmp(lt - 5, "<pre>", 5) == 0)
 			st = style_for("pre code", 8, styles, nstyles);
+		if (namelen == 1 && name[0] == 'p' && ends_its_parent(p, end))
+			st = style_for("last p", 6, styles, nstyles);
 		if (st == NULL)
 			st = style_for(name, namelen, styles, nstyles);
 		if (st != NULL && buf_printf(out, " style=\"%s%s\"", st->style,

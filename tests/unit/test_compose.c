@@ -531,3 +531,23 @@ TEST(compose_header_encoded_words_fill_the_line)
 	    "pppp?=\r\n");
 	buf_free(&b);
 }
+
+TEST(compose_html_last_paragraph_of_a_quote)
+{
+	struct markdown_style	 st[] = {
+		{ "p", "margin:0 0 16px;" },
+		{ "last p", "margin:0;" },
+	};
+	struct buf		 b;
+	const char		*md = "> one\n>\n> two\n\n- a\n\n  b\n\nend\n";
+
+	buf_init(&b, 0);
+	REQUIRE(markdown_html(md, strlen(md), st, 2, &b) == 0);
+	CHECK(strstr(b.data, "<p style=\"margin:0 0 16px;\">one</p>") != NULL);
+	CHECK(strstr(b.data, "<p style=\"margin:0;\">two</p>\n</blockquote>")
+	    != NULL);
+	CHECK(strstr(b.data, "<p style=\"margin:0;\">b</p>\n</li>") != NULL);
+	/* the issue's own last paragraph keeps its margin */
+	CHECK(strstr(b.data, "<p style=\"margin:0 0 16px;\">end</p>") != NULL);
+	buf_free(&b);
+}
