@@ -43,6 +43,12 @@ struct config {
 	char			*secret_file;
 	char			*outbox_dir;
 	long			 html_warn_bytes;
+	/* bounce */
+	long			 bounce_soft_threshold;
+	long			 bounce_soft_interval;	/* seconds */
+	long			 bounce_soft_decay;	/* seconds */
+	long			 bounce_report_max_kb;
+
 	long			 store_map_initial_mb;	/* store.map_initial_mb */
 	long			 store_map_max_mb;	/* store.map_max_mb */
 

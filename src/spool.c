@@ -994,3 +994,37 @@ spool_message_get(struct store *st, uint64_t id, char **msg, size_t *len,
 	rc = store_view(st, message_get_fn, &a, err, errlen);
 	return rc == -1 ? -1 : rc != 0;
 }
+
+/* ---- inside a caller's transaction ------------------------------------- */
+
+int
+spool_entry_read(struct store_txn *txn, uint64_t id, struct spool_entry *out)
+{
+	return entry_read(txn, id, out);
+}
+
+int
+spool_issue_read(struct store_txn *txn, uint32_t seq, struct spool_issue *out)
+{
+	struct issue_rec	ir;
+	int			rc;
+
+	if ((rc = issue_read(txn, seq, &ir)) == 0)
+		*out = ir.is;
+	return rc;
+}
+
+int
+spool_entry_mark(struct store_txn *txn, uint64_t id, enum entry_state state,
+    const char *reply)
+{
+	struct spool_entry	e;
+	int			rc;
+
+	if ((rc = entry_read(txn, id, &e)) != 0)
+		return rc;
+	e.state = state;
+	e.changed = time(NULL);
+	snprintf(e.reply, sizeof(e.reply), "%s", reply);
+	return entry_write(txn, &e);
+}

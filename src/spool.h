@@ -135,6 +135,18 @@ int	spool_message_get(struct store *st, uint64_t id, char **msg,
 	    size_t *len, char *domain, size_t domainlen, char *err,
 	    size_t errlen);
 
+/*
+ * Inside a caller's transaction (store.h rules): read an entry or an issue
+ * (0, STORE_NOTFOUND, -1), and set an entry's state and reply after the
+ * fact (a bounce that came back later): 0, STORE_NOTFOUND, -1.
+ */
+int	spool_entry_read(struct store_txn *txn, uint64_t id,
+	    struct spool_entry *out);
+int	spool_issue_read(struct store_txn *txn, uint32_t seq,
+	    struct spool_issue *out);
+int	spool_entry_mark(struct store_txn *txn, uint64_t id,
+	    enum entry_state state, const char *reply);
+
 /* Reads one entry by id: 0, 1 when absent, -1 on error. */
 int	spool_entry_get(struct store *st, uint64_t id, struct spool_entry *out,
 	    char *err, size_t errlen);

@@ -34,6 +34,8 @@ static const struct {
 	[STORE_QUEUE] =		{ "queue", 0 },
 	[STORE_DUE] =		{ "due", 0 },
 	[STORE_INFLIGHT] =	{ "inflight", 0 },
+	[STORE_MESSAGES] =	{ "messages", 0 },
+	[STORE_REPORTS] =	{ "reports", 0 },
 };
 
 struct store {

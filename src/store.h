@@ -66,6 +66,7 @@ enum store_db {
 	STORE_DUE,		/* spool.h: be64 time, be64 id -> "" */
 	STORE_INFLIGHT,		/* spool.h: be64 id -> "" (claimed, sending) */
 	STORE_MESSAGES,		/* spool.h: be64 id -> domain \0 message */
+	STORE_REPORTS,		/* bounce_apply.h: sha256 -> be64 time, copy */
 	STORE_NDBS
 };
 
