@@ -85,7 +85,7 @@ check: $(B)/dispatcher $(B)/unit $(FUZZ_BINS)
 demo: all
 	@scripts/demo $(B)/dispatcher
 
-bench: all $(B)/bench-compose
+bench: all $(B)/bench-compose $(B)/bench-import
 	@B=$(B) bench/run
 
 $(B)/bench-%: bench/%.c $(B)/libdispatcher.a

@@ -238,7 +238,8 @@ csv_put(FILE *fp, const char *s, int last)
 	int	guard = formula_like(s) || (s[0] == '\'' && (formula_like(s + 1) ||
 		    s[1] == '\''));
 	int	quote = guard || strpbrk(s, ",\"\r\n") != NULL ||
-		    (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
+		    (n > 0 && (s[0] == ' ' || s[n - 1] == ' ')) ||
+		    strncmp(s, "\xef\xbb\xbf", 3) == 0;	/* not read as a BOM */
 
 	if (quote)
 		fputc('"', fp);

@@ -6,6 +6,13 @@
  * growing the map and from MDB_MAP_RESIZED by adopting another process's
  * size, and the schema version record. Called by subscriber.c and every
  * other module that keeps state in the spool.
+ *
+ * The map is opened with MDB_WRITEMAP: a write transaction changes its
+ * pages in place in the shared map (copy-on-write still: never a page a
+ * reader may see) instead of in malloc'd copies, so a process's own memory
+ * does not grow with the size of its transactions; a bulk import applies
+ * tens of thousands of rows in one. The data file is extended (sparse) to
+ * the map size. Commits are fully synchronous.
  */
 #include "store.h"
 
@@ -453,7 +460,8 @@ env_open(struct store *st, const struct store_opts *o, char *err,
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->env, STORE_NDBS + 8)) != 0 ||
 	    (fresh && (rc = mdb_env_set_mapsize(st->env, o->map_initial)) != 0) ||
-	    (rc = mdb_env_open(st->env, st->dir, MDB_NOTLS, 0600)) != 0) {
+	    (rc = mdb_env_open(st->env, st->dir, MDB_NOTLS | MDB_WRITEMAP,
+	    0600)) != 0) {
 		errf(err, errlen, "store: %s: %s", st->dir, mdb_strerror(rc));
 		return -1;
 	}

@@ -190,6 +190,7 @@ record_encode(const struct subscriber *s, unsigned char *buf, size_t cap)
 	pack_u64(&k, (uint64_t)s->changed);
 	pack_u64(&k, (uint64_t)(int64_t)s->bounce_score);
 	pack_u64(&k, s->import_run);
+	pack_u64(&k, s->last_event);
 	pack_str(&k, s->address);
 	pack_str(&k, s->name);
 	for (i = 0; i < s->nbounces && i < SUB_BOUNCES_MAX; i++) {
@@ -220,6 +221,7 @@ record_decode(const struct store_val *key, size_t skip,
 	s->changed = (int64_t)unpack_u64(&k);
 	s->bounce_score = (int32_t)(int64_t)unpack_u64(&k);
 	s->import_run = unpack_u64(&k);
+	s->last_event = unpack_u64(&k);
 	unpack_str(&k, s->address, sizeof(s->address));
 	unpack_str(&k, s->name, sizeof(s->name));
 	if (s->nbounces > SUB_BOUNCES_MAX || s->status >= SUB_NSTATUS)
@@ -326,28 +328,34 @@ subscriber_bounce_push(struct subscriber *s, int64_t when, const char *status,
 	copy_text(b->text, SUB_TEXT_MAX, text);
 }
 
+/* Appends e to the log, linked to s's previous event; sets s->last_event. */
 static int
-event_add(struct store_txn *txn, const char *list, const char *key,
+event_add(struct store_txn *txn, const char *list, struct subscriber *s,
     const struct sub_event *e)
 {
-	unsigned char	kb[KEYBUF + 8], vb[16 + 2 * 256];
+	unsigned char	kb[8], vb[32 + 4 * 256];
 	struct pack	k = { vb, 0, sizeof(vb), 0 };
-	size_t		kn;
 	uint64_t	seq;
 
 	if (store_seq_next(txn, "event", &seq) == -1)
 		return -1;
-	if ((kn = make_key(kb, list, key, 1)) == 0)
-		return store_txn_errf(txn, "subscriber: bad event key"), -1;
-	store_be64_put(kb + kn, seq);
+	store_be64_put(kb, seq);
 	pack_u8(&k, EVENT_VERSION);
 	pack_u64(&k, (uint64_t)e->when);
 	pack_u8(&k, e->from);
 	pack_u8(&k, e->to);
 	pack_u8(&k, e->source);
+	pack_u64(&k, s->last_event);
+	pack_str(&k, list);
+	pack_str(&k, s->key);
 	pack_str(&k, e->reason);
 	pack_str(&k, e->detail);
-	return store_put(txn, STORE_EVENTS, kb, kn + 8, vb, k.len, 0);
+	if (k.bad)
+		return store_txn_errf(txn, "subscriber: event too long"), -1;
+	if (store_put(txn, STORE_EVENTS, kb, 8, vb, k.len, STORE_APPEND) != 0)
+		return -1;
+	s->last_event = seq;
+	return 0;
 }
 
 static int
@@ -386,7 +394,7 @@ apply_status(struct store_txn *txn, const char *list, struct subscriber *s,
 	e.source = source;
 	copy_text(e.reason, SUB_TEXT_MAX, reason);
 	copy_text(e.detail, SUB_TEXT_MAX, detail);
-	if (event_add(txn, list, s->key, &e) == -1 ||
+	if (event_add(txn, list, s, &e) == -1 ||
 	    suppression_update(txn, list, s->key, s->status, to, e.when) == -1)
 		return -1;
 	s->status = to;
@@ -557,53 +565,85 @@ subscriber_add(struct store_txn *txn, const char *list, const struct sub_add *a,
 
 static int
 event_decode(const struct store_val *k, const struct store_val *v,
-    struct sub_event *e)
+    struct sub_event *e, uint64_t *prev, const char *list, const char *key)
 {
 	struct pack	p = { (unsigned char *)(uintptr_t)v->data, 0, v->len, 0 };
+	char		elist[256], ekey[256];
 
 	memset(e, 0, sizeof(*e));
-	if (k->len < 8 || unpack_u8(&p) != EVENT_VERSION)
+	if (k->len != 8 || unpack_u8(&p) != EVENT_VERSION)
 		return -1;
-	e->seq = store_be64_get((const unsigned char *)k->data + k->len - 8);
+	e->seq = store_be64_get(k->data);
 	e->when = (int64_t)unpack_u64(&p);
 	e->from = (enum sub_status)unpack_u8(&p);
 	e->to = (enum sub_status)unpack_u8(&p);
 	e->source = (enum sub_source)unpack_u8(&p);
+	*prev = unpack_u64(&p);
+	unpack_str(&p, elist, sizeof(elist));
+	unpack_str(&p, ekey, sizeof(ekey));
 	unpack_str(&p, e->reason, sizeof(e->reason));
 	unpack_str(&p, e->detail, sizeof(e->detail));
-	return p.bad ? -1 : 0;
+	if (p.bad || *prev >= e->seq || strcmp(elist, list) != 0 ||
+	    strcmp(ekey, key) != 0)
+		return -1;
+	return 0;
+}
+
+/* The event seq and the one before it of the same subscriber. */
+static int
+event_get(struct store_txn *txn, uint64_t seq, const char *list,
+    const char *key, struct sub_event *e, uint64_t *prev)
+{
+	unsigned char		kb[8];
+	struct store_val	k, v;
+	int			rc;
+
+	store_be64_put(kb, seq);
+	if ((rc = store_get(txn, STORE_EVENTS, kb, 8, &v)) == -1)
+		return -1;
+	k.data = kb;
+	k.len = 8;
+	if (rc == STORE_NOTFOUND || event_decode(&k, &v, e, prev, list, key) ==
+	    -1) {
+		store_txn_errf(txn, "subscriber: event %llu of %s on %s is "
+		    "missing or damaged", (unsigned long long)seq, key, list);
+		return -1;
+	}
+	return 0;
 }
 
 int
 subscriber_events(struct store_txn *txn, const char *list, const char *key,
     int (*fn)(const struct sub_event *, void *), void *arg)
 {
-	unsigned char		 kb[KEYBUF];
-	struct store_cursor	*c;
-	struct store_val	 k, v;
+	struct subscriber	 s;
 	struct sub_event	 e;
-	size_t			 kn;
+	uint64_t		*seqs = NULL, *grown, seq, prev;
+	size_t			 n = 0, cap = 0;
 	int			 rc;
 
-	if ((kn = make_key(kb, list, key, 1)) == 0)
-		return store_txn_errf(txn, "subscriber: bad key"), -1;
-	if ((c = store_cursor_open(txn, STORE_EVENTS, kb, kn)) == NULL)
-		return -1;
-	for (rc = store_cursor_first(c, kb, kn, &k, &v); rc == 0;
-	    rc = store_cursor_next(c, &k, &v)) {
-		if (k.len != kn + 8)
-			continue;	/* a longer key sharing the prefix */
-		if (event_decode(&k, &v, &e) == -1) {
-			store_txn_errf(txn, "subscriber: a damaged event of %s",
-			    key);
-			rc = -1;
-			break;
+	if ((rc = get_by_key(txn, list, key, &s)) != 0)
+		return rc == STORE_NOTFOUND ? 0 : -1;
+	/* walk back along the links, then call fn oldest first */
+	for (seq = s.last_event, rc = 0; seq != 0 && rc == 0; seq = prev) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((grown = reallocarray(seqs, cap, sizeof(*seqs))) ==
+			    NULL) {
+				store_txn_errf(txn, "subscriber: out of memory");
+				rc = -1;
+				break;
+			}
+			seqs = grown;
 		}
-		if ((rc = fn(&e, arg)) != 0)
-			break;
+		seqs[n++] = seq;
+		rc = event_get(txn, seq, list, key, &e, &prev);
 	}
-	store_cursor_close(c);
-	return rc == STORE_NOTFOUND ? 0 : rc;
+	while (rc == 0 && n > 0)
+		if ((rc = event_get(txn, seqs[--n], list, key, &e, &prev)) == 0)
+			rc = fn(&e, arg);
+	free(seqs);
+	return rc;
 }
 
 struct scan {

@@ -21,8 +21,13 @@
  *
  * KEY LAYOUT (store.h databases):
  *   STORE_SUBSCRIBERS  list \0 key            -> record (version 1, below)
- *   STORE_EVENTS       list \0 key \0 be64 seq -> event (seq: counter
- *                      "event", so one subscriber's events scan in order)
+ *   STORE_EVENTS       be64 seq -> event (seq: counter "event"): one
+ *                      log of every change, appended in time order; each
+ *                      event names its list and key and links to the
+ *                      subscriber's previous event, and the record keeps
+ *                      the last, so one subscriber's history is a short
+ *                      walk and a big import appends instead of
+ *                      scattering writes over the whole file
  *   STORE_SUPPRESSED   key \0 list             -> status byte, be64 time
  *                      (one entry per list where the address is bounced
  *                      or complained: one prefix seek answers "anywhere?")
@@ -80,6 +85,7 @@ struct subscriber {
 	int64_t			changed;	/* last change of status */
 	int32_t			bounce_score;
 	uint64_t		import_run;	/* last import that saw it */
+	uint64_t		last_event;	/* seq of its latest event */
 	unsigned		nbounces;
 	struct sub_bounce	bounces[SUB_BOUNCES_MAX];	/* oldest first */
 };

@@ -54,16 +54,26 @@ static const struct {
 	{ "complained", SUB_COMPLAINED },
 };
 
-struct row {
+/* One row as read and checked. */
+struct parsed {
 	char		 address[ADDRESS_MAX + 1];
 	char		 key[ADDRESS_MAX + 1];
 	char		 name[SUB_NAME_MAX + 1];
+	enum sub_status	 status;
+	int64_t		 created;
+};
+
+/* A good row waiting in the batch; its strings are in the batch arena. */
+struct row {
+	const char	*address, *key, *name;
 	enum sub_status	 status;
 	int64_t		 created;
 	unsigned long	 line;
 	enum sub_outcome outcome;
 	const char	*why;
 };
+
+#define ROW_STRINGS_MAX	(2 * (ADDRESS_MAX + 1) + SUB_NAME_MAX + 1)
 
 /* A set of 64-bit hashes of keys, for the dry run's duplicates. */
 struct keyset {
@@ -76,7 +86,11 @@ struct import {
 	struct csv		*csv;
 	int			 col[NCOLS];
 	struct row		*rows;
+	struct row		**order;	/* rows sorted by key */
 	size_t			 nrows;
+	char			*arena;		/* IMPORT_ARENA bytes */
+	size_t			 arena_len;
+	struct parsed		 p;
 	uint64_t		 run;
 	struct import_counts	 batch;
 	struct keyset		 seen;
@@ -243,14 +257,13 @@ parse_status(const char *s, enum sub_status *out)
 
 /* Fills r from the current record; a reason when the row is bad. */
 static const char *
-read_row(struct import *im, struct row *r)
+read_row(struct import *im, struct parsed *r)
 {
 	char		 raw[ADDRESS_INPUT_MAX + 1], first[SUB_NAME_MAX + 1];
 	const char	*why;
 	int		 n;
 
 	memset(r, 0, sizeof(*r));
-	r->line = csv_line(im->csv);
 	if (trim_copy(field(im, COL_EMAIL), raw, sizeof(raw)) == -1)
 		return "the address is longer than 254 octets";
 	if (address_normalize(raw, r->address, r->key, &why) == -1)
@@ -299,25 +312,50 @@ progress(struct import *im, const struct import_counts *n, int last)
 	fflush(stderr);
 }
 
+static const char *
+arena_add(struct import *im, const char *s)
+{
+	char	*p = im->arena + im->arena_len;
+	size_t	 n = strlen(s) + 1;
+
+	memcpy(p, s, n);
+	im->arena_len += n;
+	return p;
+}
+
+static void
+keep_row(struct import *im)
+{
+	struct row	*r = &im->rows[im->nrows++];
+
+	memset(r, 0, sizeof(*r));
+	r->address = arena_add(im, im->p.address);
+	r->key = arena_add(im, im->p.key);
+	r->name = arena_add(im, im->p.name);
+	r->status = im->p.status;
+	r->created = im->p.created;
+	r->line = csv_line(im->csv);
+}
+
 /*
- * Reads the next batch of good rows. 1 if any (or more to come), 0 at the
- * end of input.
+ * Reads the next batch of good rows, up to IMPORT_BATCH rows or a full
+ * arena. 1 if any (or more to come), 0 at the end of input.
  */
 static int
 read_batch(struct import *im, struct import_counts *n)
 {
 	const char	*why;
-	struct row	*r;
 	int		 rc = 0;
 
 	im->nrows = 0;
-	while (im->nrows < IMPORT_BATCH) {
+	im->arena_len = 0;
+	while (im->nrows < IMPORT_BATCH &&
+	    im->arena_len + ROW_STRINGS_MAX <= IMPORT_ARENA) {
 		if ((rc = csv_next(im->csv, &why)) == 0)
 			break;
 		n->rows++;
-		r = &im->rows[im->nrows];
-		if (rc == 1 && (why = read_row(im, r)) == NULL) {
-			im->nrows++;
+		if (rc == 1 && (why = read_row(im, &im->p)) == NULL) {
+			keep_row(im);
 			continue;
 		}
 		n->rejected++;
@@ -359,7 +397,7 @@ apply_batch(struct store_txn *txn, void *arg)
 	a.force = im->o->force;
 	a.import_run = im->run;
 	for (i = 0; i < im->nrows; i++) {
-		r = &im->rows[i];
+		r = im->order[i];
 		if (r->outcome == SUB_DUPLICATE && im->o->dry_run) {
 			tally(&im->batch, SUB_DUPLICATE);
 			continue;
@@ -385,6 +423,33 @@ add_counts(struct import_counts *to, const struct import_counts *from)
 	to->unchanged += from->unchanged;
 	to->duplicate += from->duplicate;
 	to->suppressed += from->suppressed;
+}
+
+/* By key, then by line: the first of duplicates stays first. */
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row	*x = *(const struct row *const *)a;
+	const struct row	*y = *(const struct row *const *)b;
+	int			 c = strcmp(x->key, y->key);
+
+	if (c)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * Applies the batch in key order: neighbouring keys share pages of the
+ * tree, so each page is visited once per batch.
+ */
+static void
+sort_batch(struct import *im)
+{
+	size_t	i;
+
+	for (i = 0; i < im->nrows; i++)
+		im->order[i] = &im->rows[i];
+	qsort(im->order, im->nrows, sizeof(*im->order), row_cmp);
 }
 
 static int
@@ -431,6 +496,7 @@ import_rows(struct store *st, struct import *im, struct import_counts *n,
 			errf(err, errlen, "import: out of memory");
 			return -1;
 		}
+		sort_batch(im);
 		rc = store_update(st, apply_batch, im, err, errlen);
 		if (rc != 0 && rc != STORE_ROLLBACK)
 			return -1;
@@ -452,11 +518,14 @@ subscriber_import(struct store *st, FILE *in, const struct import_opts *o,
 	memset(n, 0, sizeof(*n));
 	memset(&im, 0, sizeof(im));
 	im.o = o;
-	snprintf(im.detail, sizeof(im.detail), "%s", o->file);
+	snprintf(im.detail, sizeof(im.detail), "%s", strrchr(o->file, '/') ?
+	    strrchr(o->file, '/') + 1 : o->file);
 	if (fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode))
 		im.size = (uint64_t)sb.st_size;
 	if ((im.csv = csv_new(in)) == NULL ||
-	    (im.rows = calloc(IMPORT_BATCH, sizeof(*im.rows))) == NULL) {
+	    (im.rows = calloc(IMPORT_BATCH, sizeof(*im.rows))) == NULL ||
+	    (im.order = calloc(IMPORT_BATCH, sizeof(*im.order))) == NULL ||
+	    (im.arena = malloc(IMPORT_ARENA)) == NULL) {
 		errf(err, errlen, "import: out of memory");
 		goto out;
 	}
@@ -469,6 +538,8 @@ subscriber_import(struct store *st, FILE *in, const struct import_opts *o,
 out:
 	csv_free(im.csv);
 	free(im.rows);
+	free(im.order);
+	free(im.arena);
 	free(im.seen.slot);
 	return rc;
 }
