@@ -38,6 +38,8 @@ check_local(const char *s, size_t n, const char **reason)
 			unsigned char c = (unsigned char)s[i];
 			if (c < 0x20 || c == 0x7f)
 				return *reason = "control character in the address", -1;
+			if (c >= 0x80)
+				return *reason = "non-ASCII local part", -1;
 			if (c == '\\') {
 				if (++i >= n - 1)
 					return *reason = "dangling backslash in quoted local part", -1;
