@@ -97,9 +97,11 @@ def parse_dump(data):
 
 
 class TlsSink:
-    """Accepts mail over STARTTLS with a self-signed certificate."""
+    """Accepts mail over STARTTLS with a self-signed certificate (or in
+    clear, when the client does not ask for TLS); counts its sessions."""
 
     def __init__(self):
+        self.sessions = 0
         self.dir = tempfile.mkdtemp(prefix="dispatcher-tls-")
         self.cert = os.path.join(self.dir, "cert.pem")
         self.key = os.path.join(self.dir, "key.pem")
@@ -132,6 +134,7 @@ class TlsSink:
                 continue
             except OSError:
                 return
+            self.sessions += 1
             threading.Thread(target=self.session, args=(conn,),
                              daemon=True).start()
 

@@ -206,6 +206,48 @@ class DeliverSinkTest(unittest.TestCase):
         self.assertLess(sent, 40)
 
 
+class RelayTest(unittest.TestCase):
+    def test_failover_to_the_relay_that_is_up(self):
+        sink = Sink()
+        dead = "smtp://127.0.0.1:1"
+        ws = Workspace(main_extra="""smtp = {
+  relays = ( { url = "%s"; tls = "none"; weight = 5; },
+             { url = "%s"; tls = "none"; weight = 1; } );
+  connect_timeout = 2; down_for = 30.0; };
+deliver = { retry_first = 1; };""" % (dead, sink.url()))
+        try:
+            ws.write("issue.md", ISSUE)
+            ws.write("subs.csv", "email\n" + "".join(
+                "f%d@example.org\n" % i for i in range(12)))
+            ws.run(["import", "weekly", "subs.csv"])
+            p = ws.run(["send", "issue.md", "--list", "weekly"],
+                       check=False, timeout=60)
+            self.assertIn("out of rotation", p.stderr)
+            # what the dead relay got back is retried on the live one
+            ws.run(["deliver", "--until-empty"], timeout=60)
+            self.assertEqual(len(set(m[1] for m in sink.messages())), 12)
+            self.assertEqual(len(sink.messages()), 12)
+        finally:
+            sink.cleanup()
+            ws.cleanup()
+
+    def test_messages_per_connection(self):
+        server = TlsSink()
+        ws = Workspace(main_extra="""smtp = { url = "%s"; tls = "none";
+  max_connections = 1; messages_per_connection = 3; };""" % server.url())
+        try:
+            ws.write("issue.md", ISSUE)
+            ws.write("subs.csv", "email\n" + "".join(
+                "m%d@example.org\n" % i for i in range(7)))
+            ws.run(["import", "weekly", "subs.csv"])
+            ws.run(["send", "issue.md", "--list", "weekly"])
+            self.assertEqual(len(server.received), 7)
+            self.assertEqual(server.sessions, 3)    # 3 + 3 + 1
+        finally:
+            server.cleanup()
+            ws.cleanup()
+
+
 class DeliverTlsTest(unittest.TestCase):
     def setUp(self):
         self.tls = TlsSink()

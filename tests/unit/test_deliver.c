@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "deliver.h"
 #include "throttle.h"
 #include "token.h"
 #include "unit.h"
@@ -150,4 +151,30 @@ TEST(verp_round_trip_and_forgery)
 	    &why) == -1);
 	CHECK(token_verp_check(&k, "bounces", "someone@example.org", &id,
 	    &why) == -1);
+}
+
+TEST(deliver_classifies_replies)
+{
+	int	hard, limited;
+
+	CHECK(deliver_classify(250, "250 2.0.0 Ok", &hard, &limited) ==
+	    ENTRY_SENT);
+	CHECK(deliver_classify(0, "Couldn't connect", &hard, &limited) ==
+	    ENTRY_DEFERRED && !hard && !limited);
+	CHECK(deliver_classify(421, "421 4.7.28 rate limited", &hard,
+	    &limited) == ENTRY_DEFERRED && limited);
+	CHECK(deliver_classify(452, "452 4.2.2 Mailbox full", &hard,
+	    &limited) == ENTRY_DEFERRED && !limited);
+	CHECK(deliver_classify(550, "550 5.1.1 <a@example.org>: user unknown",
+	    &hard, &limited) == ENTRY_FAILED && hard);
+	CHECK(deliver_classify(550, "550-5.1.1 The email account does not "
+	    "exist", &hard, &limited) == ENTRY_FAILED && hard);
+	CHECK(deliver_classify(550, "550 5.7.1 Message rejected as spam",
+	    &hard, &limited) == ENTRY_FAILED && !hard);
+	CHECK(deliver_classify(554, "554 5.7.26 DMARC policy", &hard,
+	    &limited) == ENTRY_FAILED && !hard);
+	CHECK(deliver_classify(550, "550 5.0.0 Error: command rejected",
+	    &hard, &limited) == ENTRY_FAILED && !hard);
+	CHECK(deliver_classify(550, "550 No such user here", &hard,
+	    &limited) == ENTRY_FAILED && hard);
 }
