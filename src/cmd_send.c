@@ -88,17 +88,30 @@ render_issue(struct cli *c, const struct send_args *a, struct token_key *key,
 	return ci;
 }
 
+/*
+ * Runs the worker. When another one holds the spool, `send` is done (that
+ * worker delivers what was just queued) and `deliver` says so and asks to
+ * be run again later (75).
+ */
 static int
-run_deliver(struct cli *c, enum deliver_mode mode, double seconds)
+run_deliver(struct cli *c, enum deliver_mode mode, double seconds,
+    int from_send)
 {
 	struct deliver_opts	o = { mode, seconds, 1 };
 	struct deliver_stats	s;
 	struct store		*st;
 	char			err[ERRLEN];
+	int			rc;
 
 	if ((st = cli_store(c)) == NULL)
 		return EXIT_FAIL;
-	if (deliver_run(c->cfg, st, &o, &s, err, sizeof(err)) == -1) {
+	if ((rc = deliver_run(c->cfg, st, &o, &s, err, sizeof(err))) ==
+	    DELIVER_BUSY) {
+		log_info("deliver", "%s%s", err, from_send ?
+		    "; it will deliver what was queued" : "");
+		return from_send ? EXIT_OK : EXIT_TEMPFAIL;
+	}
+	if (rc == -1) {
 		log_error("deliver", "%s", err);
 		return EXIT_FAIL;
 	}
@@ -141,7 +154,7 @@ cmd_send(struct cli *c, int argc, char **argv)
 	    "%u in all\n", si.seq, si.name, si.list, created ? "new" :
 	    "already in the spool", added, si.entries + (uint32_t)added);
 	fflush(stdout);
-	rc = a.queue_only ? EXIT_OK : run_deliver(c, DELIVER_DUE, 0);
+	rc = a.queue_only ? EXIT_OK : run_deliver(c, DELIVER_DUE, 0, 1);
 out:
 	buf_free(&saved);
 	compose_free(ci);
@@ -170,7 +183,7 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 			return cli_usage("usage: dispatcher deliver "
 			    "[--until-empty | --for SECONDS]");
 	}
-	return run_deliver(c, mode, seconds);
+	return run_deliver(c, mode, seconds, 0);
 }
 
 int

@@ -558,7 +558,8 @@ worker_drain(struct worker *w)
 
 /* ---- set-up --------------------------------------------------------- */
 
-/* Takes SPOOL/deliver.lock; the pid of the holder is written in it. */
+/* Takes SPOOL/deliver.lock; the pid of the holder is written in it.
+ * Returns the descriptor, -2 when another process holds it, -1. */
 static int
 lock_spool(const char *spool, char *err, size_t errlen)
 {
@@ -578,7 +579,7 @@ lock_spool(const char *spool, char *err, size_t errlen)
 		errf(err, errlen, "another worker (pid %s) is delivering from "
 		    "%s; one worker per spool", pid[0] ? pid : "?", spool);
 		close(fd);
-		return -1;
+		return -2;
 	}
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, pid, strlen(pid)) == -1)
@@ -653,8 +654,8 @@ deliver_run(struct config *cfg, struct store *st, const struct deliver_opts *o,
 	w.stats = stats;
 	w.err = err;
 	w.errlen = errlen;
-	if ((lock = lock_spool(cfg->spool_dir, err, errlen)) == -1)
-		return -1;
+	if ((lock = lock_spool(cfg->spool_dir, err, errlen)) < 0)
+		return lock == -2 ? DELIVER_BUSY : -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

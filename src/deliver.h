@@ -46,7 +46,9 @@ struct deliver_stats {
 };
 
 /* 0 when the run went as it should (messages may still be deferred: see
- * stats->waiting), -1 on an error that stopped it, with err set. */
+ * stats->waiting), DELIVER_BUSY when another worker holds the spool (err
+ * names it), -1 on an error that stopped it, with err set. */
+#define DELIVER_BUSY	1
 int	deliver_run(struct config *cfg, struct store *st,
 	    const struct deliver_opts *o, struct deliver_stats *stats,
 	    char *err, size_t errlen);

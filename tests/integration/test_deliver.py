@@ -184,7 +184,7 @@ class DeliverSinkTest(unittest.TestCase):
                                  cwd=self.ws.dir, stderr=subprocess.PIPE)
         time.sleep(1)
         p = self.ws.run(["deliver"], check=False)
-        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.returncode, 75)
         self.assertIn("another worker (pid %d)" % first.pid, p.stderr)
         first.wait(30)
 
