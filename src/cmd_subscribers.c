@@ -18,6 +18,7 @@
 #include "store.h"
 #include "subscriber.h"
 #include "subscriber_csv.h"
+#include "utf8.h"
 
 struct sub_args {
 	const char	*list;
@@ -28,6 +29,15 @@ struct sub_args {
 	int		 dry_run;
 	int		 want_status;	/* parsed --status, or -1 */
 };
+
+static int
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
 
 /* Who runs the command, for the event log: "admin uid 1000 (alice)". */
 static void
@@ -163,10 +173,10 @@ cmd_subscribe(struct cli *c, int argc, char **argv)
 		log_error(NULL, "%s: %s", a.arg, why);
 		return EXIT_FAIL;
 	}
-	if (a.name && (strlen(a.name) > SUB_NAME_MAX ||
-	    strpbrk(a.name, "\r\n\t") != NULL)) {
-		log_error(NULL, "a name is one line of at most %d bytes",
-		    SUB_NAME_MAX);
+	if (a.name && (strlen(a.name) > SUB_NAME_MAX || has_control(a.name) ||
+	    utf8_check(a.name, strlen(a.name), NULL) == -1)) {
+		log_error(NULL, "a name is one line of at most %d bytes of "
+		    "UTF-8", SUB_NAME_MAX);
 		return EXIT_FAIL;
 	}
 	if ((st = open_list(c, a.list)) == NULL)

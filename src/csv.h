@@ -47,9 +47,9 @@ uint64_t	 csv_offset(const struct csv *c);
 
 /*
  * Writes one field to fp, quoted when it holds a comma, a quote, a line
- * break or surrounding space, or starts with a byte order mark. A field that a spreadsheet would take as a
- * formula (starting with =, +, -, @, tab or CR; OWASP's advice) gets a
- * leading apostrophe inside quotes, and so does one that starts with an
+ * break or surrounding space, or starts with a byte order mark. A field
+ * that a spreadsheet would take as a formula (starting with =, +, -, @, tab
+ * or CR; OWASP's advice) gets a leading apostrophe inside quotes, and so does one that starts with an
  * apostrophe, so that csv_unguard() undoes exactly what was added.
  * last ends the record with CRLF, else a comma follows.
  */

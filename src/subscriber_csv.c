@@ -94,7 +94,7 @@ struct import {
 	uint64_t		 run;
 	struct import_counts	 batch;
 	struct keyset		 seen;
-	char			 detail[SUB_TEXT_MAX + 1];
+	char			 file_name[SUB_TEXT_MAX - 32];
 	uint64_t		 size;		/* of the input, for progress */
 	time_t			 shown;
 };
@@ -387,13 +387,14 @@ apply_batch(struct store_txn *txn, void *arg)
 	struct import	*im = arg;
 	struct sub_add	 a;
 	struct row	*r;
+	char		 detail[SUB_TEXT_MAX + 1];
 	size_t		 i;
 
 	memset(&im->batch, 0, sizeof(im->batch));
 	memset(&a, 0, sizeof(a));
 	a.source = SRC_IMPORT;
 	a.reason = "imported";
-	a.detail = im->detail;
+	a.detail = detail;
 	a.force = im->o->force;
 	a.import_run = im->run;
 	for (i = 0; i < im->nrows; i++) {
@@ -402,6 +403,8 @@ apply_batch(struct store_txn *txn, void *arg)
 			tally(&im->batch, SUB_DUPLICATE);
 			continue;
 		}
+		snprintf(detail, sizeof(detail), "%s line %lu", im->file_name,
+		    r->line);
 		a.address = r->address;
 		a.key = r->key;
 		a.name = r->name;
@@ -511,15 +514,17 @@ int
 subscriber_import(struct store *st, FILE *in, const struct import_opts *o,
     struct import_counts *n, char *err, size_t errlen)
 {
-	struct import	im;
-	struct stat	sb;
-	int		rc = -1;
+	struct import	 im;
+	struct stat	 sb;
+	const char	*base;
+	int		 rc = -1;
 
 	memset(n, 0, sizeof(*n));
 	memset(&im, 0, sizeof(im));
 	im.o = o;
-	snprintf(im.detail, sizeof(im.detail), "%s", strrchr(o->file, '/') ?
-	    strrchr(o->file, '/') + 1 : o->file);
+	base = strrchr(o->file, '/');
+	snprintf(im.file_name, sizeof(im.file_name), "%s", base ? base + 1 :
+	    o->file);
 	if (fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode))
 		im.size = (uint64_t)sb.st_size;
 	if ((im.csv = csv_new(in)) == NULL ||

@@ -16,15 +16,16 @@
  *
  * Each row is checked on its own: a bad row is reported on the report
  * stream as "FILE:LINE: ADDRESS: reason" and skipped (a row that a rule
- * suppresses is reported as "FILE:LINE: ADDRESS: suppressed: why"), the good rows go in (under the
- * rules of subscriber.h), in transactions of up to IMPORT_BATCH rows (or
- * IMPORT_ARENA bytes of them), so memory stays flat and other processes get
- * the writer lock between batches: a batch holds it for about half a
- * second. Within a batch rows are applied in key order. A
- * duplicate within the file (same key) is counted once as added or updated
- * and then as a duplicate. A dry run changes nothing: each batch is rolled
- * back, and duplicates are found with an in-memory set (8 to 16 bytes per
- * row) instead of a mark in the store.
+ * suppresses is reported as "FILE:LINE: ADDRESS: suppressed: why"); the
+ * good rows go in under the rules of subscriber.h, in transactions of up
+ * to IMPORT_BATCH rows (or IMPORT_ARENA bytes of them), so memory stays
+ * flat and other processes get the writer lock between batches (a batch
+ * holds it for about half a second). Within a batch rows are applied in
+ * key order. A duplicate within the file (same key) is counted once as
+ * added or updated and then as a duplicate. The event of each change names
+ * the file and line. A dry run changes nothing: each batch is rolled back,
+ * and duplicates are found with an in-memory set (8 to 16 bytes per row)
+ * instead of a mark in the store.
  */
 #ifndef DISPATCHER_SUBSCRIBER_CSV_H
 #define DISPATCHER_SUBSCRIBER_CSV_H

@@ -150,6 +150,11 @@ class SubscriberCommands(unittest.TestCase):
         p = ws.run(["import", "weekly", path, "--force"])
         self.assertIn("2 added, 0 updated, 0 unchanged, 0 duplicates, "
                       "0 rejected, 1 suppressed", p.stdout)
+        self.assertIn("in.csv:2: left@example.com: suppressed: unsubscribed",
+                      p.stderr)
+        p = ws.run(["show", "weekly", "new@example.com"])
+        self.assertIn("import    none -> active: imported, in.csv line 3",
+                      p.stdout)
         # bounced on weekly (imported as cleaned): refused on other
         p = ws.run(["subscribe", "other", "gone@example.com"], check=False)
         self.assertEqual(p.returncode, 1)

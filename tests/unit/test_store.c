@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -287,4 +289,39 @@ TEST(store_be_helpers)
 	store_be32_put(b, 0xa0b0c0d0U);
 	CHECK(b[0] == 0xa0 && b[3] == 0xd0);
 	CHECK(store_be32_get(b) == 0xa0b0c0d0U);
+}
+
+/*
+ * Another process grows the map while this one has the store open: the
+ * next transaction here adopts the new size (MDB_MAP_RESIZED) and sees the
+ * other process's data.
+ */
+TEST(store_adopts_a_map_grown_by_another_process)
+{
+	const char	*dir = unit_tmpdir();
+	struct store	*st, *child;
+	uint64_t	 n = 20000, got = 0;
+	size_t		 before;
+	pid_t		 pid;
+	int		 status;
+	char		 err[ERRLEN];
+
+	REQUIRE((st = open_store(dir, 64 << 10, 256 << 20)) != NULL);
+	before = store_map_size(st);
+	if ((pid = fork()) == 0) {
+		/* a new environment handle: the parent's is not used here */
+		if ((child = open_store(dir, 64 << 10, 256 << 20)) == NULL ||
+		    store_update(child, put_big, &n, err, sizeof(err)) != 0)
+			_exit(1);
+		_exit(store_map_size(child) > before ? 0 : 2);
+	}
+	REQUIRE(pid > 0);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(store_view(st, count_big, &got, err, sizeof(err)) == 0);
+	CHECK(got == n);
+	CHECK(store_map_size(st) > before);
+	n = 10;
+	CHECK(store_update(st, put_big, &n, err, sizeof(err)) == 0);
+	store_close(st);
 }
