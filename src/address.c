@@ -43,6 +43,11 @@ check_local(const char *s, size_t n, const char **reason)
 			if (c == '\\') {
 				if (++i >= n - 1)
 					return *reason = "dangling backslash in quoted local part", -1;
+				c = (unsigned char)s[i];
+				if (c < 0x20 || c == 0x7f)
+					return *reason = "control character in the address", -1;
+				if (c >= 0x80)
+					return *reason = "non-ASCII local part", -1;
 			} else if (c == '"')
 				return *reason = "unescaped quote in quoted local part", -1;
 		}

@@ -41,7 +41,9 @@
  * groups one list, and a big-endian integer suffix sorts in number order.
  * A struct store_val returned by store_get() or a cursor points INTO THE
  * MAP: it is valid only until the transaction ends (the callback returns).
- * Copy out what you keep, inside fn.
+ * Copy out what you keep, inside fn. Never write through it: the map is
+ * writable in this process (MDB_WRITEMAP, see store.c), so a stray write
+ * would change the database, not a copy.
  *
  * ADDING A DATABASE. Add a name to enum store_db and a row to the table in
  * store.c (name and flags). Databases are created on first open; a new one

@@ -57,6 +57,8 @@ static const struct {
 	{ "\"a\"b\"@example.com", "unescaped quote in quoted local part" },
 	{ "j\xc3\xb6rg@example.com", "non-ASCII local part" },
 	{ "\"jon le\xfcne.e\"@example.com", "non-ASCII local part" },
+	{ "\"q\\\x96uote\"@example.com", "non-ASCII local part" },
+	{ "\"q\\\x01uote\"@example.com", "control character in the address" },
 	{ "a@b\xff.de", "the domain is not valid UTF-8" },
 	{ "a@\xe2\x98\x83\xe2\x80\x8d.com",
 	    "the domain is not a valid internationalized domain name" },
