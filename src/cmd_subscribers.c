@@ -374,6 +374,9 @@ struct show_job {
 	const char		*list;
 	const char		*address;
 	struct subscriber	 s;
+	char			 where[SUB_LIST_MAX + 1];
+	enum sub_status		 why;
+	int			 suppressed;
 	struct sub_event	*ev;
 	size_t			 nev, more;
 	int			 rc;
@@ -401,6 +404,9 @@ show_fn(struct store_txn *txn, void *arg)
 	j->nev = j->more = 0;
 	if ((j->rc = subscriber_get(txn, j->list, j->address, &j->s)) != 0)
 		return j->rc == STORE_NOTFOUND ? 0 : -1;
+	if ((j->suppressed = subscriber_suppressed(txn, j->s.key, j->where,
+	    &j->why)) == -1)
+		return -1;
 	return subscriber_events(txn, j->list, j->s.key, collect_event, j);
 }
 
@@ -418,6 +424,9 @@ show_print(const struct show_job *j)
 	    "bounce score: %d\n", s->address, j->list, s->name,
 	    subscriber_status_name(s->status), t1, t2,
 	    subscriber_source_name(s->source), (int)s->bounce_score);
+	if (j->suppressed)
+		printf("suppressed:   %s on %s: not added to any list without "
+		    "--force\n", subscriber_status_name(j->why), j->where);
 	printf("bounces:%s\n", s->nbounces ? "" : "      none");
 	for (i = 0; i < s->nbounces; i++) {
 		subscriber_time(s->bounces[i].when, t1, sizeof(t1));

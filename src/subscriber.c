@@ -373,7 +373,9 @@ suppression_update(struct store_txn *txn, const char *list, const char *key,
 		store_be64_put(vb + 1, (uint64_t)when);
 		return store_put(txn, STORE_SUPPRESSED, kb, kn, vb, 9, 0);
 	}
-	if (is_suppression(from) &&
+	/* only a (forced) return to the list lifts it; leaving keeps it */
+	if ((to == SUB_ACTIVE || to == SUB_PENDING) &&
+	    (is_suppression(from) || from == SUB_UNSUBSCRIBED) &&
 	    (rc = store_del(txn, STORE_SUPPRESSED, kb, kn)) == -1)
 		return -1;
 	return 0;

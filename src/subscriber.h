@@ -16,6 +16,9 @@
  *   - an address that is bounced or complained on ANY list is suppressed:
  *     subscribe and import do not add it again, to that list or another,
  *     unless forced (the admin's --force);
+ *     The mark stays when the status moves on to unsubscribed (a reader
+ *     who follows an old unsubscribe link); only a forced return to
+ *     active or pending on that list lifts it;
  *   - an import never re-activates an unsubscribed reader, forced or not;
  *     an admin's subscribe does so only when forced.
  *

@@ -190,6 +190,12 @@ read_header(struct import *im, char *err, size_t errlen)
 		    "(email, name, ...) comes first" : why);
 		return -1;
 	}
+	if (strncmp(csv_field(im->csv, 0), "\xff\xfe", 2) == 0 ||
+	    strncmp(csv_field(im->csv, 0), "\xfe\xff", 2) == 0) {
+		errf(err, errlen, "%s: the file is UTF-16: save it as CSV in "
+		    "UTF-8", im->o->file);
+		return -1;
+	}
 	for (i = 0; i < csv_nfields(im->csv); i++) {
 		col = header_column(csv_field(im->csv, i));
 		if (col >= 0 && im->col[col] == -1)

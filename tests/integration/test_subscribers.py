@@ -164,6 +164,8 @@ class SubscriberCommands(unittest.TestCase):
         self.assertIn("1 suppressed", p.stdout)
         p = ws.run(["import", "other", path])
         self.assertIn("gone@example.com: suppressed: bounced", p.stderr)
+        p = ws.run(["show", "weekly", "gone@example.com"])
+        self.assertIn("suppressed:   bounced on weekly", p.stdout)
         p = ws.run(["subscribe", "other", "gone@example.com", "--force"])
         self.assertIn("added", p.stdout)
 

@@ -222,6 +222,11 @@ TEST(subscriber_bounced_and_complained_suppressed_everywhere)
 	CHECK(g->ev[0].seq < g->ev[1].seq && g->ev[1].seq < g->ev[2].seq);
 	/* b is no longer bounced anywhere: daily takes it without force */
 	CHECK(add(st, "daily", "b@example.com", SRC_IMPORT, 0) == SUB_ADDED);
+	/* a complainer who then unsubscribes stays suppressed elsewhere */
+	CHECK(set_status(st, "weekly", "c@example.com", SUB_UNSUBSCRIBED,
+	    SRC_READER) == 0);
+	CHECK(add(st, "monthly", "c@example.com", SRC_IMPORT, 0) ==
+	    SUB_SUPPRESSED);
 	CHECK(set_status(st, "weekly", "nobody@example.com", SUB_BOUNCED,
 	    SRC_BOUNCE) == STORE_NOTFOUND);
 	store_close(st);
@@ -346,6 +351,9 @@ TEST(subscriber_import_header_variants)
 	/* no email column */
 	CHECK(import(st, "c", "name,phone\nx,1\n", 0, &n, &rep) == -1);
 	CHECK(strstr(rep, "no email column") != NULL);
+	free(rep);
+	CHECK(import(st, "c", "\xff\xfe" "e", 0, &n, &rep) == -1);
+	CHECK(strstr(rep, "UTF-16") != NULL);
 	free(rep);
 	CHECK(import(st, "c", "", 0, &n, &rep) == -1);
 	CHECK(strstr(rep, "the file is empty") != NULL);
