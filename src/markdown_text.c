@@ -600,6 +600,8 @@ attribute_text(struct text_render *r, const MD_ATTRIBUTE *a)
 	}
 	val = r->para;
 	r->para = save;
+	if (buf_add(&val, "", 0) == -1)	/* NUL-terminated, even when empty */
+		r->failed = 1;
 	return buf_detach(&val, NULL);
 }
 
@@ -647,6 +649,10 @@ add_reference(struct text_render *r, char *url)
 {
 	char	num[32];
 
+	if (url == NULL || url[0] == '\0') {	/* nothing to point to */
+		free(url);
+		return;
+	}
 	/* glued to the word before it, so that no line starts with "[n]" */
 	snprintf(num, sizeof(num), "%c[%zu]", MARKDOWN_GLUE,
 	    reference(r, url));

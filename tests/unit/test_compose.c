@@ -551,3 +551,9 @@ TEST(compose_html_last_paragraph_of_a_quote)
 	CHECK(strstr(b.data, "<p style=\"margin:0 0 16px;\">end</p>") != NULL);
 	buf_free(&b);
 }
+
+TEST(compose_text_empty_link_destinations)
+{
+	/* an empty href or src was handed on without its terminating NUL */
+	CHECK_STR(text_of("[x]() and ![i]()\n"), "x and [image: i]\n");
+}
