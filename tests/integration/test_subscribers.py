@@ -7,6 +7,8 @@ import csv
 import io
 import os
 import random
+import shlex
+import shutil
 import subprocess
 import time
 import unittest
@@ -168,6 +170,23 @@ class SubscriberCommands(unittest.TestCase):
         self.assertIn("suppressed:   bounced on weekly", p.stdout)
         p = ws.run(["subscribe", "other", "gone@example.com", "--force"])
         self.assertIn("added", p.stdout)
+
+    @unittest.skipUnless(shutil.which("script"), "needs script(1)")
+    def test_import_progress_on_a_terminal(self):
+        ws = self.ws
+        path = ws.write("p.csv", "email\n" + "".join(
+            "p%d@example.com\n" % i for i in range(100)))
+        cmd = " ".join(shlex.quote(x) for x in
+                       [BIN, "-c", ws.conf, "import", "weekly", path])
+        p = subprocess.run(["script", "-qec", cmd, "/dev/null"],
+                           capture_output=True, cwd=ws.dir, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn(b"\rimport: 100 rows, 100%", p.stdout)
+        self.assertIn(b"\r\x1b[Kweekly: 100 rows: 100 added", p.stdout)
+        # not on a pipe
+        p = ws.run(["import", "weekly", path])
+        self.assertNotIn("import: 100 rows", p.stderr)
+        self.assertIn("100 unchanged", p.stdout)
 
     def test_export_is_formula_safe(self):
         ws = self.ws
