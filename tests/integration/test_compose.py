@@ -59,6 +59,13 @@ class Corpus(unittest.TestCase):
         self.assertGreaterEqual(max(os.path.getsize(p) for p in fixtures),
                                 50 * 1024)
 
+    def test_corpus_shared_beside_the_repository(self):
+        if not os.path.isdir(issuecheck.CORPUS):
+            self.skipTest("no shared corpus at %s" % issuecheck.CORPUS)
+        shared = [p for p in self.messages
+                  if p.startswith(issuecheck.CORPUS)]
+        self.assertGreaterEqual(len(shared), 1)
+
     def test_corpus_messages_check_out(self):
         for path, raw in self.messages.items():
             with self.subTest(issue=os.path.basename(path)):
