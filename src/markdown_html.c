@@ -13,6 +13,9 @@
 
 #include <md4c-html.h>
 #include "markdown_int.h"
+#include "utf8.h"
+
+#define GLUE_MAX	30	/* characters without a place to break */
 
 
 struct html_out {
@@ -61,6 +64,51 @@ align_of(const char *p, const char *end)
 	return "";
 }
 
+/* Length of a no-break space (U+00A0, U+2007, U+202F) at s, or 0. */
+static size_t
+nbsp_at(const char *s, const char *end)
+{
+	if (end - s >= 2 && memcmp(s, "\xc2\xa0", 2) == 0)
+		return 2;
+	if (end - s >= 3 && (memcmp(s, "\xe2\x80\x87", 3) == 0 ||
+	    memcmp(s, "\xe2\x80\xaf", 3) == 0))
+		return 3;
+	return 0;
+}
+
+/*
+ * Copies the text s[0..end). A run of words glued by no-break spaces for
+ * more than GLUE_MAX characters (some editors put U+202F between every
+ * word of a paragraph) would leave the browser nowhere to break but inside
+ * its words: there the no-break spaces go out as plain spaces.
+ */
+static int
+put_text(struct buf *out, const char *s, const char *end)
+{
+	const char	*q, *w;
+	size_t		 k;
+	int		 glued;
+
+	while (s < end) {
+		for (q = s, glued = 0; q < end && *q != ' ' && *q != '\n'; q++)
+			glued |= nbsp_at(q, end) != 0;
+		if (glued && utf8_count(s, (size_t)(q - s)) > GLUE_MAX) {
+			for (w = s; w < q; )
+				if ((k = nbsp_at(w, q)) > 0) {
+					if (buf_addc(out, ' ') == -1)
+						return -1;
+					w += k;
+				} else if (buf_addc(out, *w++) == -1)
+					return -1;
+		} else if (buf_add(out, s, (size_t)(q - s)) == -1)
+			return -1;
+		if (q < end && buf_addc(out, *q++) == -1)
+			return -1;
+		s = q;
+	}
+	return 0;
+}
+
 /* Whether the paragraph whose tag name ends at p is the last thing in its
  * parent: its </p> is followed by the parent's closing tag. */
 static int
@@ -87,10 +135,11 @@ add_styles(const char *html, size_t n, const struct markdown_style *styles,
 
 	while (p < end) {
 		if ((lt = memchr(p, '<', (size_t)(end - p))) == NULL)
-			return buf_add(out, p, (size_t)(end - p));
+			return put_text(out, p, end);
 		name = lt + 1;
 		namelen = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789");
-		if (buf_add(out, p, (size_t)(name + namelen - p)) == -1)
+		if (put_text(out, p, lt) == -1 ||
+		    buf_add(out, lt, (size_t)(name + namelen - lt)) == -1)
 			return -1;
 		p = name + namelen;
 		if (namelen == 0)	/* a closing tag */

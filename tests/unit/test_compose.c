@@ -557,3 +557,19 @@ TEST(compose_text_empty_link_destinations)
 	/* an empty href or src was handed on without its terminating NUL */
 	CHECK_STR(text_of("[x]() and ![i]()\n"), "x and [image: i]\n");
 }
+
+TEST(compose_html_long_glued_runs_get_spaces)
+{
+	struct buf	 b;
+	const char	*md = "10\xe2\x80\xafkm, then "
+	    "one\xe2\x80\xaftwo\xe2\x80\xafthree\xe2\x80\xaf" "four\xc2\xa0"
+	    "five\xe2\x80\xafsix\xe2\x80\xafseven\xe2\x80\xaf" "eight.\n";
+
+	buf_init(&b, 0);
+	REQUIRE(markdown_html(md, strlen(md), NULL, 0, &b) == 0);
+	/* a short glued run stays glued; one longer than 30 characters,
+	 * where a browser could only break inside words, gets spaces */
+	CHECK_STR(b.data, "<p>10\xe2\x80\xafkm, then one two three four five six "
+	    "seven eight.</p>\n");
+	buf_free(&b);
+}
