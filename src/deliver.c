@@ -67,6 +67,7 @@ struct worker {
 	struct spool_outcome	*pending;
 	size_t			 npending;
 	double			 last_commit;
+	double			 last_trim;
 	double			 started, last_progress;
 	size_t			 done_at_start;
 	int			 drained;	/* the last claim found nothing */
@@ -219,6 +220,10 @@ commit(struct worker *w)
 		return -1;
 	w->npending = 0;
 	w->last_commit = clock_now();
+	if (w->last_commit - w->last_trim > 1.0) {	/* a flat resident set */
+		store_trim(w->st);
+		w->last_trim = w->last_commit;
+	}
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <lmdb.h>
@@ -115,6 +116,15 @@ size_t
 store_map_size(struct store *st)
 {
 	return env_map_size(st->env);
+}
+
+void
+store_trim(struct store *st)
+{
+	MDB_envinfo	info;
+
+	if (mdb_env_info(st->env, &info) == 0 && info.me_mapaddr != NULL)
+		madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
 }
 
 unsigned

@@ -159,6 +159,14 @@ int	store_cursor_next(struct store_cursor *c, struct store_val *key,
 int	store_cursor_del(struct store_cursor *c);
 void	store_cursor_close(struct store_cursor *c);	/* accepts NULL */
 
+/*
+ * Drops the map's pages from this process's resident memory; they stay in
+ * the page cache and come back on the next access. Long loops (an import,
+ * a delivery run) call it between transactions so that their resident set
+ * does not grow with the size of the spool. Never inside a transaction.
+ */
+void	store_trim(struct store *st);
+
 /* Current map size in bytes, and how many times this handle grew it. */
 size_t	store_map_size(struct store *st);
 unsigned store_map_grown(struct store *st);

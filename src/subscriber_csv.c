@@ -507,6 +507,7 @@ import_rows(struct store *st, struct import *im, struct import_counts *n,
 		}
 		sort_batch(im);
 		rc = store_update(st, apply_batch, im, err, errlen);
+		store_trim(st);
 		if (rc != 0 && rc != STORE_ROLLBACK)
 			return -1;
 		add_counts(n, &im->batch);
