@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <lmdb.h>
 
@@ -118,13 +119,31 @@ store_map_size(struct store *st)
 	return env_map_size(st->env);
 }
 
+/*
+ * LMDB does not say where it mapped the data file (mdb_env_info's
+ * me_mapaddr is only set for MDB_FIXEDMAP), so the mapping is found in
+ * /proc/self/maps by the file's device and inode.
+ */
 void
 store_trim(struct store *st)
 {
-	MDB_envinfo	info;
+	struct stat	 sb;
+	mdb_filehandle_t fd;
+	FILE		*fp;
+	char		 line[512];
+	unsigned long	 lo, hi, ino;
+	unsigned	 major, minor;
 
-	if (mdb_env_info(st->env, &info) == 0 && info.me_mapaddr != NULL)
-		madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) == -1 ||
+	    (fp = fopen("/proc/self/maps", "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &major,
+		    &minor, &ino) == 5 && ino == (unsigned long)sb.st_ino &&
+		    major == major(sb.st_dev) && minor == minor(sb.st_dev))
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	fclose(fp);
 }
 
 unsigned
