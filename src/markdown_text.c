@@ -659,6 +659,23 @@ add_reference(struct text_render *r, char *url)
 	add_text(r, num, strlen(num));
 }
 
+/* The marks around emphasis, strong text, code and deletions, which read
+ * the same at both ends. */
+static void
+add_span_mark(struct text_render *r, MD_SPANTYPE type)
+{
+	const char	*mark;
+
+	switch (type) {
+	case MD_SPAN_EM:	mark = "_"; break;
+	case MD_SPAN_STRONG:	mark = "*"; break;
+	case MD_SPAN_CODE:	mark = "`"; break;
+	case MD_SPAN_DEL:	mark = "~"; break;
+	default:		return;
+	}
+	add_text(r, mark, 1);
+}
+
 static int
 enter_span(MD_SPANTYPE type, void *detail, void *userdata)
 {
@@ -673,19 +690,8 @@ enter_span(MD_SPANTYPE type, void *detail, void *userdata)
 	case MD_SPAN_IMG:
 		add_text(r, "[image: ", 8);
 		break;
-	case MD_SPAN_EM:
-		add_text(r, "_", 1);
-		break;
-	case MD_SPAN_STRONG:
-		add_text(r, "*", 1);
-		break;
-	case MD_SPAN_CODE:
-		add_text(r, "`", 1);
-		break;
-	case MD_SPAN_DEL:
-		add_text(r, "~", 1);
-		break;
 	default:
+		add_span_mark(r, type);
 		break;
 	}
 	return r->failed;
@@ -712,19 +718,8 @@ leave_span(MD_SPANTYPE type, void *detail, void *userdata)
 		add_reference(r, attribute_text(r,
 		    &((MD_SPAN_IMG_DETAIL *)detail)->src));
 		break;
-	case MD_SPAN_EM:
-		add_text(r, "_", 1);
-		break;
-	case MD_SPAN_STRONG:
-		add_text(r, "*", 1);
-		break;
-	case MD_SPAN_CODE:
-		add_text(r, "`", 1);
-		break;
-	case MD_SPAN_DEL:
-		add_text(r, "~", 1);
-		break;
 	default:
+		add_span_mark(r, type);
 		break;
 	}
 	return r->failed;
