@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "pack.h"
 #include "subscriber.h"
 
 #define ENTRY_VERSION	1
@@ -37,139 +38,45 @@ spool_state_name(enum entry_state s)
 
 /* ---- records -------------------------------------------------------- */
 
-struct rec {
-	unsigned char	*p;
-	size_t		 len, cap;
-};
-
-static void
-rec_add(struct rec *r, const void *p, size_t n)
-{
-	if (r->len + n <= r->cap)
-		memcpy(r->p + r->len, p, n);
-	r->len += n;
-}
-
-static void
-rec_u8(struct rec *r, unsigned v)
-{
-	unsigned char	c = (unsigned char)v;
-
-	rec_add(r, &c, 1);
-}
-
-static void
-rec_u64(struct rec *r, uint64_t v)
-{
-	unsigned char	b[8];
-
-	store_be64_put(b, v);
-	rec_add(r, b, 8);
-}
-
-static void
-rec_str8(struct rec *r, const char *s)
-{
-	size_t	n = strlen(s);
-
-	if (n > 255)
-		n = 255;
-	rec_u8(r, (unsigned)n);
-	rec_add(r, s, n);
-}
-
-struct unrec {
-	const unsigned char	*p;
-	size_t			 left;
-	int			 bad;
-};
-
-static const unsigned char *
-un_take(struct unrec *u, size_t n)
-{
-	const unsigned char	*p = u->p;
-
-	if (u->bad || n > u->left) {
-		u->bad = 1;
-		return NULL;
-	}
-	u->p += n;
-	u->left -= n;
-	return p;
-}
-
-static unsigned
-un_u8(struct unrec *u)
-{
-	const unsigned char	*p = un_take(u, 1);
-
-	return p ? *p : 0;
-}
-
-static uint64_t
-un_u64(struct unrec *u)
-{
-	const unsigned char	*p = un_take(u, 8);
-
-	return p ? store_be64_get(p) : 0;
-}
-
-static void
-un_str8(struct unrec *u, char *out, size_t outlen)
-{
-	size_t			 n = un_u8(u);
-	const unsigned char	*p = un_take(u, n);
-
-	if (p == NULL || n >= outlen) {
-		u->bad = 1;
-		out[0] = '\0';
-		return;
-	}
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
 static size_t
 entry_encode(const struct spool_entry *e, unsigned char *buf, size_t cap)
 {
-	struct rec	r = { buf, 0, cap };
+	struct pack	r = PACK_INIT(buf, cap);
 	size_t		n = strlen(e->reply);
 
-	rec_u8(&r, ENTRY_VERSION);
-	rec_u8(&r, e->state);
-	rec_u64(&r, e->attempts);
-	rec_u64(&r, (uint64_t)e->first_attempt);
-	rec_u64(&r, (uint64_t)e->next_attempt);
-	rec_u64(&r, (uint64_t)e->changed);
-	rec_str8(&r, e->address);
-	rec_str8(&r, e->name);
-	rec_u8(&r, (unsigned)(n >> 8));
-	rec_u8(&r, (unsigned)(n & 0xff));
-	rec_add(&r, e->reply, n);
-	return r.len;
+	pack_u8(&r, ENTRY_VERSION);
+	pack_u8(&r, e->state);
+	pack_u64(&r, e->attempts);
+	pack_u64(&r, (uint64_t)e->first_attempt);
+	pack_u64(&r, (uint64_t)e->next_attempt);
+	pack_u64(&r, (uint64_t)e->changed);
+	pack_str(&r, e->address);
+	pack_str(&r, e->name);
+	pack_u16(&r, (unsigned)n);
+	pack_bytes(&r, e->reply, n);
+	return r.bad ? 0 : r.len;
 }
 
 static int
 entry_decode(uint64_t id, const struct store_val *v, struct spool_entry *e)
 {
-	struct unrec	u = { v->data, v->len, 0 };
+	struct unpack	u = UNPACK_INIT(v->data, v->len);
 	size_t		n;
 	const unsigned char *p;
 
 	memset(e, 0, sizeof(*e));
 	e->id = id;
-	if (un_u8(&u) != ENTRY_VERSION)
+	if (unpack_u8(&u) != ENTRY_VERSION)
 		return -1;
-	e->state = (enum entry_state)un_u8(&u);
-	e->attempts = (uint32_t)un_u64(&u);
-	e->first_attempt = (int64_t)un_u64(&u);
-	e->next_attempt = (int64_t)un_u64(&u);
-	e->changed = (int64_t)un_u64(&u);
-	un_str8(&u, e->address, sizeof(e->address));
-	un_str8(&u, e->name, sizeof(e->name));
-	n = un_u8(&u) << 8;
-	n |= un_u8(&u);
-	if ((p = un_take(&u, n)) != NULL && n < sizeof(e->reply))
+	e->state = (enum entry_state)unpack_u8(&u);
+	e->attempts = (uint32_t)unpack_u64(&u);
+	e->first_attempt = (int64_t)unpack_u64(&u);
+	e->next_attempt = (int64_t)unpack_u64(&u);
+	e->changed = (int64_t)unpack_u64(&u);
+	unpack_str(&u, e->address, sizeof(e->address));
+	unpack_str(&u, e->name, sizeof(e->name));
+	n = unpack_u16(&u);
+	if ((p = unpack_bytes(&u, n)) != NULL && n < sizeof(e->reply))
 		memcpy(e->reply, p, n);
 	return u.bad || e->state >= ENTRY_NSTATES ? -1 : 0;
 }
@@ -184,42 +91,42 @@ struct issue_rec {
 static size_t
 issue_encode(const struct issue_rec *ir, unsigned char *buf, size_t cap)
 {
-	struct rec	r = { buf, 0, cap };
+	struct pack	r = PACK_INIT(buf, cap);
 
-	rec_u8(&r, ISSUE_VERSION);
-	rec_u8(&r, (unsigned)ir->is.enqueued);
-	rec_u64(&r, ir->is.entries);
-	rec_u64(&r, (uint64_t)ir->is.created);
-	rec_str8(&r, ir->is.list);
-	rec_str8(&r, ir->is.name);
-	rec_str8(&r, ir->is.issue_id);
-	rec_add(&r, ir->hash, 32);
-	rec_u64(&r, ir->cursorlen);
-	rec_add(&r, ir->cursor, ir->cursorlen);
-	return r.len;
+	pack_u8(&r, ISSUE_VERSION);
+	pack_u8(&r, (unsigned)ir->is.enqueued);
+	pack_u64(&r, ir->is.entries);
+	pack_u64(&r, (uint64_t)ir->is.created);
+	pack_str(&r, ir->is.list);
+	pack_str(&r, ir->is.name);
+	pack_str(&r, ir->is.issue_id);
+	pack_bytes(&r, ir->hash, 32);
+	pack_u64(&r, ir->cursorlen);
+	pack_bytes(&r, ir->cursor, ir->cursorlen);
+	return r.bad ? 0 : r.len;
 }
 
 static int
 issue_decode(uint32_t seq, const struct store_val *v, struct issue_rec *ir)
 {
-	struct unrec		 u = { v->data, v->len, 0 };
+	struct unpack		 u = UNPACK_INIT(v->data, v->len);
 	const unsigned char	*p;
 
 	memset(ir, 0, sizeof(*ir));
 	ir->is.seq = seq;
-	if (un_u8(&u) != ISSUE_VERSION)
+	if (unpack_u8(&u) != ISSUE_VERSION)
 		return -1;
-	ir->is.enqueued = (int)un_u8(&u);
-	ir->is.entries = (uint32_t)un_u64(&u);
-	ir->is.created = (int64_t)un_u64(&u);
-	un_str8(&u, ir->is.list, sizeof(ir->is.list));
-	un_str8(&u, ir->is.name, sizeof(ir->is.name));
-	un_str8(&u, ir->is.issue_id, sizeof(ir->is.issue_id));
-	if ((p = un_take(&u, 32)) != NULL)
+	ir->is.enqueued = (int)unpack_u8(&u);
+	ir->is.entries = (uint32_t)unpack_u64(&u);
+	ir->is.created = (int64_t)unpack_u64(&u);
+	unpack_str(&u, ir->is.list, sizeof(ir->is.list));
+	unpack_str(&u, ir->is.name, sizeof(ir->is.name));
+	unpack_str(&u, ir->is.issue_id, sizeof(ir->is.issue_id));
+	if ((p = unpack_bytes(&u, 32)) != NULL)
 		memcpy(ir->hash, p, 32);
-	ir->cursorlen = (size_t)un_u64(&u);
+	ir->cursorlen = (size_t)unpack_u64(&u);
 	if (ir->cursorlen > STORE_KEY_MAX ||
-	    (p = un_take(&u, ir->cursorlen)) == NULL)
+	    (p = unpack_bytes(&u, ir->cursorlen)) == NULL)
 		return -1;
 	memcpy(ir->cursor, p, ir->cursorlen);
 	return u.bad ? -1 : 0;
@@ -250,6 +157,11 @@ issue_write(struct store_txn *txn, const struct issue_rec *ir)
 	unsigned char	k[4], buf[1024 + STORE_KEY_MAX];
 	size_t		n = issue_encode(ir, buf, sizeof(buf));
 
+	if (n == 0) {
+		store_txn_errf(txn, "issue %u: a field is too long to keep",
+		    ir->is.seq);
+		return -1;
+	}
 	store_be32_put(k, ir->is.seq);
 	return store_put(txn, STORE_ISSUES, k, 4, buf, n, 0);
 }
@@ -278,6 +190,11 @@ entry_write(struct store_txn *txn, const struct spool_entry *e)
 	unsigned char	k[8], buf[1024];
 	size_t		n = entry_encode(e, buf, sizeof(buf));
 
+	if (n == 0) {
+		store_txn_errf(txn, "entry %llx: a field is too long to keep",
+		    (unsigned long long)e->id);
+		return -1;
+	}
 	store_be64_put(k, e->id);
 	return store_put(txn, STORE_QUEUE, k, 8, buf, n, 0);
 }

@@ -3,10 +3,9 @@
  * suppression index, over the store (see subscriber.h for the rules and the
  * key layout).
  *
- * Records and events are packed into a small versioned binary form: one
- * version byte, fixed-width big-endian integers, and strings of at most 255
- * bytes each behind a length byte. Decoding checks every length, so a
- * damaged record is an error, never a read past its end. Called by the
+ * Records and events are packed (pack.h) behind a version byte; decoding
+ * checks every length, so a damaged record is an error, never a read past
+ * its end. Called by the
  * subscriber commands, the import, and the bounce and HTTP modules.
  */
 #include "subscriber.h"
@@ -15,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "pack.h"
 
 #define RECORD_VERSION	1
 #define EVENT_VERSION	1
@@ -82,104 +83,12 @@ copy_text(char *out, size_t max, const char *s)
 	out[n] = '\0';
 }
 
-/* Packing: a cursor over a fixed buffer that notes overflow. */
-struct pack {
-	unsigned char	*p;
-	size_t		 len, cap;
-	int		 bad;
-};
-
-static void
-pack_bytes(struct pack *k, const void *v, size_t n)
-{
-	if (k->len + n > k->cap) {
-		k->bad = 1;
-		return;
-	}
-	memcpy(k->p + k->len, v, n);
-	k->len += n;
-}
-
-static void
-pack_u8(struct pack *k, unsigned v)
-{
-	unsigned char	c = (unsigned char)v;
-
-	pack_bytes(k, &c, 1);
-}
-
-static void
-pack_u64(struct pack *k, uint64_t v)
-{
-	unsigned char	b[8];
-
-	store_be64_put(b, v);
-	pack_bytes(k, b, 8);
-}
-
-static void
-pack_str(struct pack *k, const char *s)
-{
-	size_t	n = strlen(s);
-
-	if (n > 255) {
-		k->bad = 1;
-		return;
-	}
-	pack_u8(k, (unsigned)n);
-	pack_bytes(k, s, n);
-}
-
-static const unsigned char *
-unpack_bytes(struct pack *k, size_t n)
-{
-	const unsigned char	*p = k->p + k->len;
-
-	if (k->bad || k->len + n > k->cap) {
-		k->bad = 1;
-		return NULL;
-	}
-	k->len += n;
-	return p;
-}
-
-static unsigned
-unpack_u8(struct pack *k)
-{
-	const unsigned char	*p = unpack_bytes(k, 1);
-
-	return p ? *p : 0;
-}
-
-static uint64_t
-unpack_u64(struct pack *k)
-{
-	const unsigned char	*p = unpack_bytes(k, 8);
-
-	return p ? store_be64_get(p) : 0;
-}
-
-static void
-unpack_str(struct pack *k, char *out, size_t outsize)
-{
-	size_t			 n = unpack_u8(k);
-	const unsigned char	*p = unpack_bytes(k, n);
-
-	if (p == NULL || n >= outsize) {
-		k->bad = 1;
-		out[0] = '\0';
-		return;
-	}
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
 #define RECORD_MAX	(64 + 2 * 256 + SUB_BOUNCES_MAX * (8 + 1 + 17 + 256))
 
 static size_t
 record_encode(const struct subscriber *s, unsigned char *buf, size_t cap)
 {
-	struct pack	k = { buf, 0, cap, 0 };
+	struct pack	k = PACK_INIT(buf, cap);
 	unsigned	i;
 
 	pack_u8(&k, RECORD_VERSION);
@@ -206,7 +115,7 @@ static int
 record_decode(const struct store_val *key, size_t skip,
     const struct store_val *v, struct subscriber *s)
 {
-	struct pack	k = { (unsigned char *)(uintptr_t)v->data, 0, v->len, 0 };
+	struct unpack	k = UNPACK_INIT(v->data, v->len);
 	unsigned	i;
 
 	memset(s, 0, sizeof(*s));
@@ -334,7 +243,7 @@ event_add(struct store_txn *txn, const char *list, struct subscriber *s,
     const struct sub_event *e)
 {
 	unsigned char	kb[8], vb[32 + 4 * 256];
-	struct pack	k = { vb, 0, sizeof(vb), 0 };
+	struct pack	k = PACK_INIT(vb, sizeof(vb));
 	uint64_t	seq;
 
 	if (store_seq_next(txn, "event", &seq) == -1)
@@ -569,7 +478,7 @@ static int
 event_decode(const struct store_val *k, const struct store_val *v,
     struct sub_event *e, uint64_t *prev, const char *list, const char *key)
 {
-	struct pack	p = { (unsigned char *)(uintptr_t)v->data, 0, v->len, 0 };
+	struct unpack	p = UNPACK_INIT(v->data, v->len);
 	char		elist[256], ekey[256];
 
 	memset(e, 0, sizeof(*e));
