@@ -16,7 +16,8 @@
 #include "digest.h"
 #include "log.h"
 
-static const char *purpose_names[] = { "unsubscribe", "message-id", "verp" };
+static const char *purpose_names[] = { "unsubscribe", "message-id", "verp",
+	"confirm" };
 
 static void
 token_mac(const struct token_key *key, enum token_purpose purpose,
@@ -292,5 +293,137 @@ token_key_load(const char *path, struct token_key *key, char *err,
 		}
 		key->bytes[i] = (unsigned char)(hi << 4 | lo);
 	}
+	return 0;
+}
+
+/* ---- rotation and confirmation tokens -------------------------------- */
+
+int
+token_keys_load(const char *path, const char *previous_path,
+    long long previous_until, struct token_keys *keys, char *err,
+    size_t errlen)
+{
+	memset(keys, 0, sizeof(*keys));
+	if (token_key_load(path, &keys->current, err, errlen) == -1)
+		return -1;
+	if (previous_path == NULL)
+		return 0;
+	if (access(previous_path, F_OK) == -1) {
+		errf(err, errlen, "%s: %s (the previous secret key)",
+		    previous_path, strerror(errno));
+		return -1;
+	}
+	if (token_key_load(previous_path, &keys->previous, err, errlen) == -1)
+		return -1;
+	keys->has_previous = 1;
+	keys->previous_until = previous_until;
+	return 0;
+}
+
+int
+token_keys_check(const struct token_keys *keys, enum token_purpose purpose,
+    const char *list, const char *token, long long now, char *address,
+    const char **reason)
+{
+	if (token_check(&keys->current, purpose, list, token, address,
+	    reason) == 0)
+		return 0;
+	if (!keys->has_previous || now >= keys->previous_until)
+		return -1;
+	return token_check(&keys->previous, purpose, list, token, address,
+	    reason);
+}
+
+static void
+confirm_mac(const struct token_key *key, const char *list,
+    const char *address, const char *expiry, unsigned char mac[DIGEST_LEN])
+{
+	const char		*pn = purpose_names[TOKEN_CONFIRM];
+	struct digest_part	 parts[4] = {
+		{ pn, strlen(pn) + 1 },
+		{ list, strlen(list) + 1 },
+		{ address, strlen(address) + 1 },
+		{ expiry, strlen(expiry) },
+	};
+
+	digest_hmac(key->bytes, TOKEN_KEY_LEN, parts, 4, mac);
+}
+
+size_t
+token_confirm_make(const struct token_key *key, const char *list,
+    const char *address, long long expires, char *out)
+{
+	unsigned char	mac[DIGEST_LEN];
+	char		exp[24];
+	size_t		n, alen = strlen(address);
+
+	if (alen > ADDRESS_MAX || expires < 0)
+		return 0;
+	snprintf(exp, sizeof(exp), "%lld", expires);
+	confirm_mac(key, list, address, exp, mac);
+	n = digest_b64url_encode(address, alen, out);
+	n += (size_t)sprintf(out + n, ".%s.", exp);
+	n += digest_b64url_encode(mac, TOKEN_MAC_LEN, out + n);
+	return n;
+}
+
+/* Splits a confirmation token: the address decoded, the expiry text and
+ * its value, the MAC decoded. 0 / -1. */
+static int
+confirm_split(const char *token, char *address, char exp[24],
+    long long *expires, unsigned char given[TOKEN_MAC_LEN + 2])
+{
+	const char	*d1 = strchr(token, '.'), *d2;
+	long		 alen, mlen;
+	size_t		 elen;
+	long long	 v = 0;
+
+	if (d1 == NULL || (d2 = strchr(d1 + 1, '.')) == NULL ||
+	    strchr(d2 + 1, '.') != NULL)
+		return -1;
+	elen = (size_t)(d2 - d1 - 1);
+	if (elen == 0 || elen > 18 || strspn(d1 + 1, "0123456789") != elen ||
+	    (elen > 1 && d1[1] == '0'))
+		return -1;
+	memcpy(exp, d1 + 1, elen);
+	exp[elen] = '\0';
+	for (size_t i = 0; i < elen; i++)
+		v = v * 10 + (exp[i] - '0');
+	*expires = v;
+	alen = digest_b64url_decode(token, (size_t)(d1 - token),
+	    (unsigned char *)address, ADDRESS_MAX);
+	if (alen <= 0 || memchr(address, '\0', (size_t)alen) != NULL)
+		return -1;
+	address[alen] = '\0';
+	mlen = digest_b64url_decode(d2 + 1, strlen(d2 + 1), given,
+	    TOKEN_MAC_LEN + 2);
+	return mlen == TOKEN_MAC_LEN ? 0 : -1;
+}
+
+int
+token_confirm_check(const struct token_keys *keys, const char *list,
+    const char *token, long long now, char *address, const char **reason)
+{
+	unsigned char	 mac[DIGEST_LEN], given[TOKEN_MAC_LEN + 2];
+	char		 exp[24];
+	long long	 expires;
+	int		 ok;
+
+	if (confirm_split(token, address, exp, &expires, given) == -1) {
+		address[0] = '\0';
+		return *reason = "malformed token", -1;
+	}
+	confirm_mac(&keys->current, list, address, exp, mac);
+	ok = digest_equal(mac, given, TOKEN_MAC_LEN) == 0;
+	if (!ok && keys->has_previous && now < keys->previous_until) {
+		confirm_mac(&keys->previous, list, address, exp, mac);
+		ok = digest_equal(mac, given, TOKEN_MAC_LEN) == 0;
+	}
+	if (!ok) {
+		address[0] = '\0';
+		return *reason = "the token's signature does not match", -1;
+	}
+	if (now >= expires)
+		return *reason = "the token has expired", TOKEN_EXPIRED;
 	return 0;
 }
