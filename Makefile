@@ -15,6 +15,7 @@
 CC        ?= cc
 comma     := ,
 PKGS      := libconfig md4c md4c-html nettle libetpan libcurl lmdb libidn2
+PKGS      += libmicrohttpd
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wpointer-arith \

@@ -64,4 +64,7 @@ int	cmd_deliver(struct cli *c, int argc, char **argv);
 int	cmd_status(struct cli *c, int argc, char **argv);
 int	cmd_test(struct cli *c, int argc, char **argv);
 
+/* cmd_serve.c */
+int	cmd_serve(struct cli *c, int argc, char **argv);
+
 #endif

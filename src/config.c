@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <libconfig.h>
 
@@ -27,10 +28,12 @@
  * T_ENUM (a string among `choices`, stored as its index in an int),
  * T_STRLIST (an array of strings, into a NULL-terminated char **), and
  * T_LIST (a list of groups, each read with the schema `sub` into an array
- * of elem_size structs at offset, its length at count_offset).
+ * of elem_size structs at offset, its length at count_offset), and T_DATE
+ * ("YYYY-MM-DD" or "YYYY-MM-DD HH:MM", UTC, into a long of seconds since
+ * the epoch).
  */
 enum conf_type { T_STRING, T_PATH, T_ADDRESS, T_URL, T_SMTP_URL, T_LISTID,
-	T_INT, T_FLOAT, T_BOOL, T_ENUM, T_STRLIST, T_LIST };
+	T_INT, T_FLOAT, T_BOOL, T_ENUM, T_STRLIST, T_LIST, T_DATE };
 
 struct conf_key {
 	const char		*key;	/* dotted path, e.g. "compose.html_warn_kb" */
@@ -47,6 +50,7 @@ struct conf_key {
 
 static const char *const tls_choices[] = { "required", "opportunistic",
 	"none", NULL };
+static const char *const opt_in_choices[] = { "double", "single", NULL };
 
 /* a row: key, type, field, required, default, min, max */
 #define ROW(k, t, f, req, def, lo, hi) \
@@ -139,6 +143,30 @@ static const struct conf_key main_keys[] = {
 	    86400),
 	{ "throttle.domains", T_LIST, C(groups), 0, NULL, 0, 0, NULL,
 	    group_keys, sizeof(struct throttle_group_conf), C(ngroups) },
+	/* secret key rotation and serve */
+	ROW("secret_previous_file", T_PATH, C(secret_previous_file), 0, NULL, 0,
+	    0),
+	ROW("secret_previous_until", T_DATE, C(secret_previous_until), 0, NULL,
+	    0, 0),
+	ROW("serve.listen", T_STRING, C(serve_listen), 0, "127.0.0.1:8080", 0,
+	    0),
+	ROW("serve.user", T_STRING, C(serve_user), 0, NULL, 0, 0),
+	ROW("serve.real_ip_header", T_STRING, C(serve_real_ip_header), 0, NULL,
+	    0, 0),
+	ROW("serve.max_connections", T_INT, C(serve_max_connections), 0, "64",
+	    1, 10000),
+	ROW("serve.timeout", T_INT, C(serve_timeout), 0, "10", 1, 3600),
+	ROW("serve.max_body", T_INT, C(serve_max_body), 0, "4096", 64, 1048576),
+	ROW("serve.max_header", T_INT, C(serve_max_header), 0, "8192", 2048,
+	    1048576),
+	ROW("serve.confirm_expiry", T_INT, C(serve_confirm_expiry), 0, "172800",
+	    60, 31536000),
+	ROW("serve.signup_per_ip", T_INT, C(serve_signup_per_ip), 0, "10", 1,
+	    100),
+	ROW("serve.signup_per_address", T_INT, C(serve_signup_per_address), 0,
+	    "3", 1, 100),
+	ROW("serve.signup_window", T_INT, C(serve_signup_window), 0, "3600", 1,
+	    604800),
 	END
 };
 #undef C
@@ -157,6 +185,8 @@ static const struct conf_key list_keys[] = {
 	    0),
 	ROW("why", T_STRING, L(why), 0, NULL, 0, 0),
 	ROW("feedback_sender", T_STRING, L(feedback_sender), 0, NULL, 0, 0),
+	{ "opt_in", T_ENUM, L(opt_in), 0, "double", 0, 0, opt_in_choices, NULL,
+	    0, 0 },
 	END
 };
 #undef L
@@ -204,9 +234,29 @@ has_control(const char *s)
 	return 0;
 }
 
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM", UTC. 0 / -1. */
+static int
+parse_date(const char *v, long *out)
+{
+	struct tm	tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*end == ' ' && (end = strptime(end + 1, "%H:%M", &tm)) == NULL)
+		return -1;
+	if (*end != '\0')
+		return -1;
+	*out = (long)timegm(&tm);
+	return 0;
+}
+
 static const char *
 check_value(enum conf_type type, const char *v)
 {
+	long	date;
+
 	const char	*reason = NULL;
 
 	if (has_control(v))
@@ -237,6 +287,11 @@ check_value(enum conf_type type, const char *v)
 		    v[strspn(v, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")] != '\0')
 			return "must be a dot-atom such as weekly.example.org";
+		break;
+	case T_DATE:
+		if (parse_date(v, &date) == -1)
+			return "must be a date, \"YYYY-MM-DD\" or "
+			    "\"YYYY-MM-DD HH:MM\" (UTC)";
 		break;
 	default:
 		break;
@@ -273,6 +328,9 @@ store_value(const struct conf_key *k, void *base, const char *dir,
 			if (strcmp(k->choices[i], v) == 0)
 				*(int *)field(base, k) = i;
 		return;
+	case T_DATE:
+		parse_date(v, (long *)field(base, k));
+		return;
 	case T_STRLIST:
 	case T_LIST:
 		return;
@@ -297,7 +355,7 @@ struct walk {
 	const char		*dir;
 	const char		*file;
 	struct diag		*d;
-	unsigned char		 seen[64];
+	unsigned char		 seen[128];
 };
 
 static void	walk_group(struct walk *w, config_setting_t *g,
@@ -588,6 +646,7 @@ free_fields(const struct conf_key *keys, void *base)
 		case T_FLOAT:
 		case T_BOOL:
 		case T_ENUM:
+		case T_DATE:
 			break;
 		case T_STRLIST:
 			for (p = *(char ***)field(base, k); p && *p; p++)
@@ -701,6 +760,16 @@ smtp_shorthand(struct config *cfg, struct diag *d)
 	cfg->nrelays = 1;
 }
 
+/* A previous secret key needs the date when it stops being accepted. */
+static void
+rotation_check(struct config *cfg, struct diag *d)
+{
+	if ((cfg->secret_previous_file == NULL) !=
+	    (cfg->secret_previous_until == 0))
+		diag_add(d, DIAG_ERROR, cfg->file, 0, "secret_previous_file and "
+		    "secret_previous_until go together");
+}
+
 int
 config_load(const char *path, struct config **out, struct diag *d)
 {
@@ -718,6 +787,7 @@ config_load(const char *path, struct config **out, struct diag *d)
 	if (load_file(path, main_keys, cfg, cfg->dir, d) == 0) {
 		cfg->html_warn_bytes *= 1024;
 		smtp_shorthand(cfg, d);
+		rotation_check(cfg, d);
 		load_lists(cfg, d);
 	}
 	if (d->errors > before) {

@@ -32,7 +32,11 @@ struct list_conf {
 	char	*unsubscribe_mailto;	/* address for List-Unsubscribe mailto */
 	char	*why;			/* footer: why the reader gets this */
 	char	*feedback_sender;	/* last field of Feedback-ID */
+	int	 opt_in;		/* enum opt_in: the sign-up form */
 };
+
+/* How a sign-up through `dispatcher serve` joins a list (opt_in). */
+enum opt_in { OPT_IN_DOUBLE, OPT_IN_SINGLE };
 
 struct config {
 	char			*file;
@@ -86,6 +90,23 @@ struct config {
 	double			 throttle_recover;
 	struct throttle_group_conf *groups;
 	size_t			 ngroups;
+
+	/* secret key rotation: the previous key, accepted until a date */
+	char			*secret_previous_file;	/* NULL: none */
+	long			 secret_previous_until;	/* seconds since epoch */
+
+	/* serve: the HTTP endpoint for readers */
+	char			*serve_listen;		/* ADDRESS:PORT */
+	char			*serve_user;		/* NULL: spool's owner */
+	char			*serve_real_ip_header;	/* NULL: the peer */
+	long			 serve_max_connections;
+	long			 serve_timeout;		/* seconds */
+	long			 serve_max_body;	/* bytes */
+	long			 serve_max_header;	/* bytes */
+	long			 serve_confirm_expiry;	/* seconds */
+	long			 serve_signup_per_ip;
+	long			 serve_signup_per_address;
+	long			 serve_signup_window;	/* seconds */
 
 	struct list_conf	*lists;
 	size_t			 nlists;

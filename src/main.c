@@ -34,6 +34,7 @@ static const struct {
 	{ "deliver", cmd_deliver, "deliver [--until-empty | --for SECONDS]" },
 	{ "status", cmd_status, "status [ISSUE]" },
 	{ "test", cmd_test, "test ISSUE.md --list LIST --to ADDRESS" },
+	{ "serve", cmd_serve, "serve [--listen ADDRESS:PORT]" },
 };
 
 static int
