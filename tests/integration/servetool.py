@@ -44,7 +44,7 @@ class ServeWorkspace(harness.Workspace):
                 os.chown(os.path.join(root, n), NOBODY.pw_uid,
                          NOBODY.pw_gid)
 
-    def start(self, extra_args=()):
+    def start(self, extra_args=(), port=None):
         self.run(["status"], check=False)      # creates the spool
         if not os.path.exists(self.path("spool", "secret.key")):
             fd = os.open(self.path("spool", "secret.key"),
@@ -52,7 +52,7 @@ class ServeWorkspace(harness.Workspace):
             os.write(fd, os.urandom(32).hex().encode() + b"\n")
             os.close(fd)
         self.give_away()
-        self.port = free_port()
+        self.port = port or free_port()
         self.log = open(self.path("serve.log"), "w")
         self.proc = subprocess.Popen(
             [harness.BIN, "-c", self.conf, "serve", "--listen",
@@ -156,5 +156,5 @@ class ServeWorkspace(harness.Workspace):
 def confirm_link(message):
     body = message.split(b"\r\n\r\n", 1)[1]
     text = quopri.decodestring(body).decode()
-    m = re.search(r"https://\S+/confirm/\S+", text)
+    m = re.search(r"https?://\S+/confirm/\S+", text)
     return m.group(0)
