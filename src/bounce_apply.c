@@ -252,7 +252,6 @@ act_soft(struct store_txn *txn, struct apply *a, const char *reason,
 	int			rc;
 	int64_t			last;
 
-	a->out->effect = EFFECT_SOFT;
 	for (i = 0; i < a->cfg->nlists; i++) {
 		const char *list = a->cfg->lists[i].name;
 		if (a->list[0] && strcmp(a->list, list) != 0)
@@ -273,6 +272,8 @@ act_soft(struct store_txn *txn, struct apply *a, const char *reason,
 		if (subscriber_put(txn, list, &s) == -1)
 			return -1;
 		snprintf(a->out->list, sizeof(a->out->list), "%s", list);
+		if (a->out->effect == EFFECT_NONE)
+			a->out->effect = EFFECT_SOFT;
 		if (s.bounce_score < a->cfg->bounce_soft_threshold ||
 		    !subscriber_sendable(s.status))
 			continue;
@@ -457,5 +458,8 @@ bounce_apply(struct store *st, const struct config *cfg,
 	a.now = time(NULL);
 	digest_sha256(raw, len, a.hash);
 	rc = store_update(st, apply_fn, &a, err, errlen);
-	return rc == -1 ? -1 : 0;
+	if (rc == -1)
+		return -1;
+	out->done = rc == 0 || out->effect == EFFECT_SEEN;
+	return 0;
 }

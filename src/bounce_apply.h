@@ -53,6 +53,10 @@ struct bounce_outcome {
 	char			address[ADDRESS_MAX + 1];	/* whom, or "" */
 	char			list[65];			/* or "" */
 	char			how[64];	/* "verp", "message-id", ... */
+	int			done;	/* its report is in the store, kept
+					   now or before: a mailbox may mark
+					   the message processed. 0 for mail
+					   about nobody (left no trace) */
 };
 
 /*

@@ -131,8 +131,10 @@ print_tally(const struct spool_issue *is, struct tally *t)
 	    t->counts[ENTRY_SENDING], t->counts[ENTRY_SENT],
 	    t->counts[ENTRY_DEFERRED], t->counts[ENTRY_FAILED] +
 	    t->counts[ENTRY_BOUNCED], t->counts[ENTRY_SKIPPED]);
-	printf("  failed: %zu policy (5.7.x, counted against the sender), "
-	    "%zu other\n", t->policy, t->counts[ENTRY_FAILED] - t->policy);
+	printf("  failed: %zu bounced (a report came back), %zu policy (5.7.x, "
+	    "counted against the sender), %zu other\n",
+	    t->counts[ENTRY_BOUNCED], t->policy,
+	    t->counts[ENTRY_FAILED] - t->policy);
 	if (remaining == 0)
 		printf("  done\n");
 	else if (rate > 0)
