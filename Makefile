@@ -16,6 +16,8 @@ CC        ?= cc
 comma     := ,
 PKGS      := libconfig md4c md4c-html nettle libetpan libcurl lmdb libidn2
 PKGS      += libmicrohttpd
+# the bounce mailbox's TLS (src/mailbox_tls.c)
+PKGS      += gnutls
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wpointer-arith \

@@ -52,6 +52,13 @@ struct config {
 	long			 bounce_soft_interval;	/* seconds */
 	long			 bounce_soft_decay;	/* seconds */
 	long			 bounce_report_max_kb;
+	/* bounce.mailbox: what --imap / --pop3 read */
+	char			*mailbox_url;	/* imaps:// or pop3s://, or NULL */
+	char			*mailbox_username;
+	char			*mailbox_password_file;
+	int			 mailbox_verify;
+	char			*mailbox_ca_file;
+	long			 mailbox_timeout;	/* seconds */
 
 	long			 store_map_initial_mb;	/* store.map_initial_mb */
 	long			 store_map_max_mb;	/* store.map_max_mb */

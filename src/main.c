@@ -15,7 +15,8 @@ static const struct {
 	cli_command	 fn;
 	const char	*usage;
 } commands[] = {
-	{ "bounce", cmd_bounce, "bounce --dry-run [FILE...]" },
+	{ "bounce", cmd_bounce, "bounce [--dry-run] [--rcpt ADDRESS] [FILE...] | "
+	    "--maildir DIR | --imap | --pop3" },
 	{ "check-config", cmd_check_config, "check-config" },
 	{ "compose", cmd_compose,
 	    "compose ISSUE.md --list LIST [--to ADDRESS] [--name NAME]" },

@@ -183,10 +183,11 @@ class BounceSecurity(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn(b"no-such-file.eml", p.stderr)
 
-    def test_bounce_without_dry_run_is_a_usage_error(self):
-        p = subprocess.run([BIN, "bounce"], input=b"", capture_output=True)
+    def test_bounce_two_sources_is_a_usage_error(self):
+        p = subprocess.run([BIN, "bounce", "--dry-run", "--imap", "x.eml"],
+                           input=b"", capture_output=True)
         self.assertEqual(p.returncode, 2)
-        self.assertIn(b"--dry-run", p.stderr)
+        self.assertIn(b"one of them", p.stderr)
 
     def test_bounce_stdin_and_several_files(self):
         names = ["qmail-no-mailbox", "plain-reply", "arf-abuse"]
