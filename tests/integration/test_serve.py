@@ -251,6 +251,26 @@ class Requests(ServeTest):
         self.assertNotIn("<img", body)
 
 
+class Connections(ServeTest):
+    main_extra = "serve = { max_connections = 2; timeout = 3; };"
+
+    def test_connection_limit_and_idle_timeout(self):
+        path = "/unsubscribe/weekly/" + self.token()
+        idle = [socket.create_connection(("127.0.0.1", self.ws.port), 5)
+                for _ in range(2)]
+        time.sleep(0.3)
+        code, _, _ = self.ws.curl(path, args=["--max-time", "2"])
+        self.assertNotEqual(code, 200)      # no third connection
+        # the idle ones are closed after serve.timeout; then all is well
+        start = time.time()
+        for s in idle:
+            s.settimeout(10)
+            self.assertEqual(s.recv(100), b"")
+            s.close()
+        self.assertLess(time.time() - start, 8)
+        self.assertEqual(self.ws.curl(path)[0], 200)
+
+
 class SignUp(ServeTest):
     main_extra = ("serve = { signup_per_ip = 4; signup_per_address = 2; "
                   "confirm_expiry = 3600; };")
