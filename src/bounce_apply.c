@@ -30,7 +30,7 @@ bounce_effect_name(enum bounce_effect e)
 struct apply {
 	struct store			*st;
 	const struct config		*cfg;
-	const struct token_key		*key;
+	const struct token_keys		*keys;
 	const char			*raw;
 	size_t				 len;
 	const struct bounce_report	*r;
@@ -47,15 +47,34 @@ struct apply {
 
 /* ---- attribution ----------------------------------------------------- */
 
+/* The keys a token may be made with: the current one, then the previous
+ * one until its end date. NULL past the last. */
+static const struct token_key *
+key_at(const struct apply *a, int i)
+{
+	if (i == 0)
+		return &a->keys->current;
+	if (i == 1 && a->keys->has_previous &&
+	    a->now < a->keys->previous_until)
+		return &a->keys->previous;
+	return NULL;
+}
+
 static int
 by_verp_address(struct store_txn *txn, struct apply *a, const char *addr)
 {
-	struct spool_entry	e;
-	struct spool_issue	is;
-	unsigned long long	id;
+	const struct token_key	*k;
+	struct spool_entry	 e;
+	struct spool_issue	 is;
+	unsigned long long	 id;
 	const char		*why;
+	int			 i;
 
-	if (token_verp_check(a->key, a->cfg->verp_prefix, addr, &id, &why) == -1)
+	for (i = 0; (k = key_at(a, i)) != NULL; i++)
+		if (token_verp_check(k, a->cfg->verp_prefix, addr, &id,
+		    &why) == 0)
+			break;
+	if (k == NULL)
 		return 0;
 	if (spool_entry_read(txn, id, &e) != 0)
 		return 0;
@@ -81,12 +100,29 @@ by_verp(struct store_txn *txn, struct apply *a)
 	return 0;
 }
 
+/* 1 when mac (the part after the dot) is ours for issue and address. */
+static int
+message_id_matches(const struct apply *a, const char *issue,
+    const char *address, const char *mac)
+{
+	const struct token_key	*k;
+	char			 want[32];
+	int			 i;
+
+	for (i = 0; (k = key_at(a, i)) != NULL; i++) {
+		token_short(k, issue, address, want);
+		if (strncmp(mac, want, strlen(want)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Our Message-IDs are <ISSUEID.HMAC@domain>, the HMAC over the address. */
 static int
 by_message_id(struct apply *a)
 {
 	const char	*mid = a->r->original.message_id, *dot;
-	char		 issue[17], mac[32];
+	char		 issue[17];
 	size_t		 i;
 
 	if (mid == NULL)
@@ -100,8 +136,7 @@ by_message_id(struct apply *a)
 		const char *rc = a->r->rcpts[i].recipient;
 		if (rc == NULL)
 			continue;
-		token_short(a->key, issue, rc, mac);
-		if (strncmp(dot + 1, mac, strlen(mac)) == 0) {
+		if (message_id_matches(a, issue, rc, dot + 1)) {
 			snprintf(a->address, sizeof(a->address), "%s", rc);
 			a->rcpt = &a->r->rcpts[i];
 			snprintf(a->out->how, sizeof(a->out->how), "message-id");
@@ -331,8 +366,8 @@ act_mailto(struct store_txn *txn, struct apply *a)
 			const char *to = j < a->r->nenvelope ? a->r->envelope[j] :
 			    a->rcpt_arg;
 			if (strcasecmp(to, l->unsubscribe_mailto) != 0 ||
-			    token_check(a->key, TOKEN_UNSUBSCRIBE, l->name, token,
-			    addr, &why) == -1)
+			    token_keys_check(a->keys, TOKEN_UNSUBSCRIBE, l->name,
+			    token, a->now, addr, &why) == -1)
 				continue;
 			snprintf(a->address, sizeof(a->address), "%s", addr);
 			snprintf(a->out->how, sizeof(a->out->how), "mailto");
@@ -439,7 +474,7 @@ apply_fn(struct store_txn *txn, void *arg)
 
 int
 bounce_apply(struct store *st, const struct config *cfg,
-    const struct token_key *key, const char *raw, size_t len,
+    const struct token_keys *keys, const char *raw, size_t len,
     const struct bounce_report *r, const char *rcpt_arg,
     struct bounce_outcome *out, char *err, size_t errlen)
 {
@@ -449,7 +484,7 @@ bounce_apply(struct store *st, const struct config *cfg,
 	memset(&a, 0, sizeof(a));
 	a.st = st;
 	a.cfg = cfg;
-	a.key = key;
+	a.keys = keys;
 	a.raw = raw;
 	a.len = len;
 	a.r = r;

@@ -10,7 +10,9 @@
  * is ours when its HMAC part matches one reported recipient; else the
  * reported Final-Recipient / Original-Recipient on the list named by the
  * original List-Id, or on every list. A forged or damaged token attributes
- * nothing.
+ * nothing. Tokens (VERP, Message-ID, unsubscribe) are checked against the
+ * current key, then the previous one until its end date (token_keys), so
+ * that mail sent before a key change is still attributed.
  *
  * Actions, with the thresholds in dispatcher.conf (bounce.*):
  *   hard       the subscriber becomes bounced on every list at once;
@@ -65,7 +67,7 @@ struct bounce_outcome {
  * err set when the store failed (the caller should retry later).
  */
 int	bounce_apply(struct store *st, const struct config *cfg,
-	    const struct token_key *key, const char *raw, size_t len,
+	    const struct token_keys *keys, const char *raw, size_t len,
 	    const struct bounce_report *r, const char *rcpt_arg,
 	    struct bounce_outcome *out, char *err, size_t errlen);
 

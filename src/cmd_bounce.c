@@ -45,7 +45,7 @@ struct run {
 	int			 dry_run;
 	struct store		*st;
 	const struct config	*cfg;
-	struct token_key	 key;
+	struct token_keys	 keys;
 	const char		*rcpt;		/* --rcpt, or NULL */
 	int			 tempfail;	/* stop: exit 75 */
 	int			 failed;	/* an input was unreadable */
@@ -180,7 +180,7 @@ process(void *arg, const char *name, const char *msg, size_t len)
 		rv = 0;
 		goto out;
 	}
-	if (bounce_apply(run->st, run->cfg, &run->key, msg, len, r, run->rcpt,
+	if (bounce_apply(run->st, run->cfg, &run->keys, msg, len, r, run->rcpt,
 	    &o, err, sizeof(err)) == -1) {
 		log_error("bounce", "%s: %s", name, err);
 		run->tempfail = 1;
@@ -235,8 +235,9 @@ open_run(struct cli *c, struct run *run, int need_cfg)
 		return 0;
 	if ((run->st = cli_store(c)) == NULL)
 		return -1;
-	if (token_key_load(run->cfg->secret_file, &run->key, err,
-	    sizeof(err)) == -1) {
+	if (token_keys_load(run->cfg->secret_file,
+	    run->cfg->secret_previous_file, run->cfg->secret_previous_until,
+	    &run->keys, err, sizeof(err)) == -1) {
 		log_error("bounce", "%s", err);
 		return -1;
 	}

@@ -137,6 +137,26 @@ class BounceFilesTest(unittest.TestCase):
         p = self.bounce(data, check=False)
         self.assertEqual(p.returncode, 75, p.stderr)
 
+    def rotate(self, until):
+        os.rename(self.ws.path("spool", "secret.key"),
+                  self.ws.path("spool", "secret.key.old"))
+        with open(self.ws.conf, "a") as f:
+            f.write('secret_previous_file = "spool/secret.key.old";\n'
+                    'secret_previous_until = "%s";\n' % until)
+
+    def test_bounce_after_key_rotation_until_the_end_date(self):
+        self.rotate("2999-01-01")
+        p = self.bounce(dsn(self.verps[READERS[0]], READERS[0]))
+        self.assertIn(b"bounced ann@example.com on weekly (dsn, via verp)",
+                      p.stdout)
+
+    def test_bounce_after_the_previous_key_expired(self):
+        self.rotate("2020-01-01")
+        # the token no longer verifies; only the reported recipient is left
+        p = self.bounce(dsn(self.verps[READERS[0]], "stranger@example.org"))
+        self.assertIn(b"via final-recipient), no change", p.stdout)
+        self.assertEqual(status_of(self.ws, READERS[0]), "active")
+
     def test_bounce_not_a_bounce_is_not_an_error(self):
         before = export(self.ws)
         for data in (plain(), b"", b"\x00\xff garbage\r\n"):
