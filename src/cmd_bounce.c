@@ -296,17 +296,18 @@ parse_args(int argc, char **argv, struct run *run, struct args *a)
 static int
 check_mailbox(const struct config *cfg, enum source src)
 {
-	const char	*want = src == SRC_IMAP ? "imaps://" : "pop3s://";
+	const char	*proto = src == SRC_IMAP ? "imap" : "pop3";
+	const char	*url = cfg->mailbox_url;
 
-	if (cfg->mailbox_url == NULL) {
+	if (url == NULL) {
 		log_error("bounce", "%s: bounce.mailbox.url is not set",
 		    cfg->file);
 		return -1;
 	}
-	if (strncmp(cfg->mailbox_url, want, strlen(want)) != 0) {
+	if (strncmp(url, proto, 4) != 0 || (strncmp(url + 4, "://", 3) != 0 &&
+	    strncmp(url + 4, "s://", 4) != 0)) {
 		log_error("bounce", "%s: bounce.mailbox.url must start with "
-		    "%s for --%s", cfg->file, want, src == SRC_IMAP ? "imap" :
-		    "pop3");
+		    "%ss:// or %s:// for --%s", cfg->file, proto, proto, proto);
 		return -1;
 	}
 	return 0;

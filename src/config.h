@@ -53,7 +53,7 @@ struct config {
 	long			 bounce_soft_decay;	/* seconds */
 	long			 bounce_report_max_kb;
 	/* bounce.mailbox: what --imap / --pop3 read */
-	char			*mailbox_url;	/* imaps:// or pop3s://, or NULL */
+	char			*mailbox_url;	/* imap[s]:// or pop3[s]://, or NULL */
 	char			*mailbox_username;
 	char			*mailbox_password_file;
 	int			 mailbox_verify;

@@ -41,15 +41,17 @@ int	mailbox_maildir(const char *dir, mailbox_fn fn, void *arg, char *err,
 	    size_t errlen);
 
 /*
- * The folder of cfg->mailbox_url (imaps://HOST[:PORT]/FOLDER, INBOX when
- * no folder): the messages without \Seen, fetched with BODY.PEEK so that
- * reading marks nothing. Processed: UID STORE +FLAGS (\Seen).
+ * The folder of cfg->mailbox_url (imaps://HOST[:PORT]/FOLDER, or imap://
+ * with STARTTLS required; INBOX when no folder): the messages without
+ * \Seen, fetched with BODY.PEEK so that reading marks nothing. Processed:
+ * UID STORE +FLAGS (\Seen).
  */
 int	mailbox_imap(const struct config *cfg, mailbox_fn fn, void *arg,
 	    char *err, size_t errlen);
 
 /*
- * The maildrop of cfg->mailbox_url (pop3s://HOST[:PORT]): every message.
+ * The maildrop of cfg->mailbox_url (pop3s://HOST[:PORT], or pop3:// with
+ * STLS required): every message.
  * Processed: DELE, which the server applies at QUIT; a connection lost
  * before QUIT deletes nothing, and the next run finds those messages
  * already done.

@@ -157,9 +157,8 @@ mailbox_imap(const struct config *cfg, mailbox_fn fn, void *arg, char *err,
 	mailimap		*imap;
 	int			 r, rv;
 
-	if (mailbox_url_parse(cfg->mailbox_url, "imaps", "993", &u, err,
-	    errlen) == -1 ||
-	    (s = mailbox_tls_open(cfg, &u, err, errlen)) == NULL)
+	if (mailbox_url_parse(cfg->mailbox_url, "imap", &u, err, errlen) == -1 ||
+	    (s = mailbox_connect(cfg, &u, err, errlen)) == NULL)
 		return -1;
 	if ((imap = mailimap_new(0, NULL)) == NULL) {
 		mailstream_close(s);
@@ -170,6 +169,12 @@ mailbox_imap(const struct config *cfg, mailbox_fn fn, void *arg, char *err,
 	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED)
 		rv = imap_fail(imap, "greeting", r, err, errlen);
+	else if (u.starttls && (r = mailimap_starttls(imap)) !=
+	    MAILIMAP_NO_ERROR)
+		rv = imap_fail(imap, "STARTTLS", r, err, errlen);
+	else if (u.starttls && mailbox_starttls(cfg, &u, imap->imap_stream,
+	    err, errlen) == -1)
+		rv = -1;
 	else
 		rv = session(imap, cfg, u.path[0] ? u.path : "INBOX", fn, arg,
 		    err, errlen);

@@ -88,9 +88,8 @@ mailbox_pop3(const struct config *cfg, mailbox_fn fn, void *arg, char *err,
 	mailpop3		*pop3;
 	int			 r, rv;
 
-	if (mailbox_url_parse(cfg->mailbox_url, "pop3s", "995", &u, err,
-	    errlen) == -1 ||
-	    (s = mailbox_tls_open(cfg, &u, err, errlen)) == NULL)
+	if (mailbox_url_parse(cfg->mailbox_url, "pop3", &u, err, errlen) == -1 ||
+	    (s = mailbox_connect(cfg, &u, err, errlen)) == NULL)
 		return -1;
 	if ((pop3 = mailpop3_new(0, NULL)) == NULL) {
 		mailstream_close(s);
@@ -100,6 +99,11 @@ mailbox_pop3(const struct config *cfg, mailbox_fn fn, void *arg, char *err,
 	r = mailpop3_connect(pop3, s);	/* the session owns s from here */
 	if (r != MAILPOP3_NO_ERROR)
 		rv = pop3_fail(pop3, "greeting", r, err, errlen);
+	else if (u.starttls && (r = mailpop3_stls(pop3)) != MAILPOP3_NO_ERROR)
+		rv = pop3_fail(pop3, "STLS", r, err, errlen);
+	else if (u.starttls && mailbox_starttls(cfg, &u, pop3->pop3_stream,
+	    err, errlen) == -1)
+		rv = -1;
 	else
 		rv = session(pop3, cfg, fn, arg, err, errlen);
 	mailpop3_free(pop3);

@@ -34,16 +34,25 @@ struct tls {
 };
 
 int
-mailbox_url_parse(const char *url, const char *scheme,
-    const char *default_port, struct mailbox_url *u, char *err, size_t errlen)
+mailbox_url_parse(const char *url, const char *proto, struct mailbox_url *u,
+    char *err, size_t errlen)
 {
 	const char	*p, *end, *slash;
-	size_t		 sl = strlen(scheme), hl;
+	size_t		 pl = strlen(proto), hl;
+	int		 imap = strcmp(proto, "imap") == 0;
+	const char	*default_port;
 
 	memset(u, 0, sizeof(*u));
-	if (strncmp(url, scheme, sl) != 0 || strncmp(url + sl, "://", 3) != 0)
+	if (strncmp(url, proto, pl) != 0)
 		goto bad;
-	p = url + sl + 3;
+	p = url + pl;
+	u->starttls = *p != 's';
+	p += !u->starttls;
+	if (strncmp(p, "://", 3) != 0)
+		goto bad;
+	p += 3;
+	default_port = imap ? (u->starttls ? "143" : "993") :
+	    (u->starttls ? "110" : "995");
 	slash = p + strcspn(p, "/");
 	if (*p == '[') {
 		if ((end = strchr(p, ']')) == NULL || end > slash)
@@ -72,8 +81,8 @@ mailbox_url_parse(const char *url, const char *scheme,
 	snprintf(u->path, sizeof(u->path), "%s", *slash ? slash + 1 : "");
 	return 0;
 bad:
-	snprintf(err, errlen, "bounce.mailbox.url: expected %s://HOST[:PORT]%s",
-	    scheme, strcmp(scheme, "imaps") == 0 ? "[/FOLDER]" : "");
+	snprintf(err, errlen, "bounce.mailbox.url: expected %ss://HOST[:PORT]%s "
+	    "or %s://... (STARTTLS)", proto, imap ? "[/FOLDER]" : "", proto);
 	return -1;
 }
 
@@ -314,9 +323,13 @@ tls_setup(struct tls *t, const struct config *cfg,
 	gnutls_transport_set_int(t->s, t->fd);
 	gnutls_handshake_set_timeout(t->s, (unsigned)cfg->mailbox_timeout *
 	    1000);
-	do
+	for (;;) {
 		rc = gnutls_handshake(t->s);
-	while (rc < 0 && !gnutls_error_is_fatal(rc) && rc != GNUTLS_E_AGAIN);
+		if (rc == GNUTLS_E_AGAIN && tls_wait(t) == -1)
+			break;
+		if (rc >= 0 || gnutls_error_is_fatal(rc))
+			break;
+	}
 	if (rc < 0) {
 		handshake_error(t, u, rc, err, errlen);
 		return -1;
@@ -324,32 +337,74 @@ tls_setup(struct tls *t, const struct config *cfg,
 	return 0;
 }
 
-mailstream *
-mailbox_tls_open(const struct config *cfg, const struct mailbox_url *u,
+/* A TLS session over fd (owned from here, closed on failure), as a
+ * mailstream_low for libetpan. NULL + err. */
+static mailstream_low *
+tls_low(const struct config *cfg, const struct mailbox_url *u, int fd,
     char *err, size_t errlen)
 {
 	struct tls	*t;
 	mailstream_low	*low;
-	mailstream	*s;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	t->fd = fd;
 	t->timeout_ms = (int)cfg->mailbox_timeout * 1000;
-	if ((t->fd = tcp_connect(u, cfg->mailbox_timeout, err, errlen)) == -1 ||
-	    tls_setup(t, cfg, u, err, errlen) == -1) {
+	if (tls_setup(t, cfg, u, err, errlen) == -1) {
 		tls_free_data(t);
 		return NULL;
 	}
 	if ((low = mailstream_low_new(t, &tls_driver)) == NULL) {
 		tls_free_data(t);
 		snprintf(err, errlen, "out of memory");
-		return NULL;
 	}
+	return low;
+}
+
+mailstream *
+mailbox_connect(const struct config *cfg, const struct mailbox_url *u,
+    char *err, size_t errlen)
+{
+	mailstream_low	*low;
+	mailstream	*s;
+	int		 fd;
+
+	if ((fd = tcp_connect(u, cfg->mailbox_timeout, err, errlen)) == -1)
+		return NULL;
+	if (u->starttls) {
+		if ((s = mailstream_socket_open(fd)) == NULL) {
+			close(fd);
+			snprintf(err, errlen, "out of memory");
+		}
+		return s;
+	}
+	if ((low = tls_low(cfg, u, fd, err, errlen)) == NULL)
+		return NULL;
 	if ((s = mailstream_new(low, 8192)) == NULL) {
 		mailstream_low_free(low);
 		snprintf(err, errlen, "out of memory");
 	}
 	return s;
+}
+
+int
+mailbox_starttls(const struct config *cfg, const struct mailbox_url *u,
+    mailstream *s, char *err, size_t errlen)
+{
+	mailstream_low	*old = mailstream_get_low(s), *low;
+	int		 fd;
+
+	if ((fd = dup(mailstream_low_get_fd(old))) == -1) {
+		snprintf(err, errlen, "dup: %s", strerror(errno));
+		return -1;
+	}
+	if ((low = tls_low(cfg, u, fd, err, errlen)) == NULL)
+		return -1;
+	mailstream_low_close(old);
+	mailstream_low_free(old);
+	mailstream_set_low(s, low);
+	return 0;
 }

@@ -1,10 +1,11 @@
-"""dovecot.py — a throwaway Dovecot (IMAP and POP3, implicit TLS only) on
+"""dovecot.py — a throwaway Dovecot (IMAP and POP3, each with TLS from the
+first byte on one port and STARTTLS, required before login, on another) on
 127.0.0.1 for the bounce mailbox tests.
 
 Dovecot(names=...) writes a config, a self-signed certificate made by
 openssl for the given subject alternative names, a passwd-file with one
 user (USER / PASSWORD) and that user's Maildir, all under a temporary
-directory, and starts `dovecot -F -c CONFIG` on two free ports. As root
+directory, and starts `dovecot -F -c CONFIG` on four free ports. As root
 the mail processes run as nobody (Dovecot refuses root for mail); as
 another user, as that user. put() delivers a message straight into the
 Maildir; listing() shows the Maildir as {"new": [...], "cur": [...]}.
@@ -45,7 +46,7 @@ mail_location = maildir:~/Maildir
 pop3_uidl_format = %f
 service imap-login {{
   inet_listener imap {{
-    port = 0
+    port = {imap}
   }}
   inet_listener imaps {{
     port = {imaps}
@@ -54,7 +55,7 @@ service imap-login {{
 }}
 service pop3-login {{
   inet_listener pop3 {{
-    port = 0
+    port = {pop3}
   }}
   inet_listener pop3s {{
     port = {pop3s}
@@ -100,17 +101,19 @@ class Dovecot:
         with open(os.path.join(self.dir, "passwd"), "w") as f:
             f.write("%s:{PLAIN}%s\n" % (USER, PASSWORD))
         self.imaps, self.pop3s = free_port(), free_port()
+        self.imap, self.pop3 = free_port(), free_port()
         self.conf = os.path.join(self.dir, "dovecot.conf")
         with open(self.conf, "w") as f:
             f.write(CONF.format(dir=self.dir, uid=self.uid, gid=self.gid,
                                 imaps=self.imaps, pop3s=self.pop3s,
+                                imap=self.imap, pop3=self.pop3,
                                 users=users))
         self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf],
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         try:
-            wait_port(self.imaps)
-            wait_port(self.pop3s)
+            for port in (self.imaps, self.pop3s, self.imap, self.pop3):
+                wait_port(port)
         except RuntimeError:
             self.cleanup()
             raise

@@ -95,6 +95,27 @@ class BounceImapTest(MailboxCase):
         self.dc.put("1.hard.host", dsn(self.verps[READERS[0]], READERS[0]))
         self.assertIn("bounced ann@example.com", self.run_bounce("--imap"))
 
+    def test_bounce_imap_starttls(self):
+        self.configure("imap://%s:" + str(self.dc.imap) + "/INBOX")
+        self.fill()
+        out = self.run_bounce("--imap")
+        self.assertEqual(len(out.splitlines()), 5, out)
+        self.check_statuses()
+        self.check_untouched()
+        self.assertIn("TLS", self.dc.log())
+
+    def test_bounce_imap_starttls_untrusted_certificate_is_refused(self):
+        other = make_cert(self.ws.dir, ["localhost", "127.0.0.1"], "other")
+        self.configure("imap://%s:" + str(self.dc.imap) + "/INBOX",
+                       ca_file=other)
+        self.fill()
+        listing = self.dc.listing()
+        p = self.ws.run(["bounce", "--imap"], check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("certificate not trusted", p.stderr)
+        self.assertEqual(self.dc.listing(), listing)
+        self.assertNotIn("Login: user=", self.dc.log())
+
     def test_bounce_imap_untrusted_certificate_is_refused(self):
         other = make_cert(self.ws.dir, ["localhost", "127.0.0.1"], "other")
         self.configure("imaps://%s:" + str(self.dc.imaps) + "/INBOX",
@@ -122,7 +143,7 @@ class BounceImapTest(MailboxCase):
         self.configure("imaps://%s:" + str(self.dc.imaps) + "/INBOX")
         p = self.ws.run(["bounce", "--pop3"], check=False)
         self.assertEqual(p.returncode, 1)
-        self.assertIn("must start with pop3s://", p.stderr)
+        self.assertIn("must start with pop3s:// or pop3://", p.stderr)
 
 
 class BounceCertNameTest(MailboxCase):
@@ -164,6 +185,16 @@ class BouncePop3Test(MailboxCase):
         self.assertEqual(len(out.splitlines()), 2, out)
         self.assertEqual(export(self.ws), before)
         self.assertEqual(self.dc.listing(), listing)
+        self.check_untouched(flagged_ok=True)
+
+    def test_bounce_pop3_starttls(self):
+        self.configure("pop3://%s:" + str(self.dc.pop3))
+        self.fill()
+        out = self.run_bounce("--pop3")
+        self.assertEqual(len(out.splitlines()), 5, out)
+        self.check_statuses()
+        for name in ("1.hard.host", "3.arf.host", "4.forged.host"):
+            self.assertIsNone(self.dc.find(name), name)
         self.check_untouched(flagged_ok=True)
 
     def test_bounce_pop3_deletes_nothing_when_the_store_fails(self):

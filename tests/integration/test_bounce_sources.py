@@ -166,6 +166,51 @@ class BounceFilesTest(unittest.TestCase):
         self.assertEqual(export(self.ws), before)
 
 
+class BounceMailtoTest(unittest.TestCase):
+    """A reader's reply to the List-Unsubscribe mailto, as a mail client
+    writes it from the header, unsubscribes that reader only."""
+
+    def setUp(self):
+        self.ws = Workspace(list_extra='unsubscribe_mailto = '
+                            '"leave@example.org";')
+        self.ws.write("issue.md", ISSUE)
+        self.ws.write("subs.csv", "email\n" + "\n".join(READERS) + "\n")
+        self.ws.run(["import", "weekly", "subs.csv"])
+        self.ws.run(["send", "issue.md", "--list", "weekly"])
+
+    def tearDown(self):
+        self.ws.cleanup()
+
+    def mailto_of(self, reader):
+        d = self.ws.path("outbox", "new")
+        for name in os.listdir(d):
+            with open(os.path.join(d, name)) as f:
+                head = f.read().split("\n\n")[0].replace("\n ", " ")
+            if "<%s>" % reader in head:
+                return re.search(r"<mailto:([^?]+)\?subject=unsubscribe%20"
+                                 r"([^>]+)>", head).groups()
+
+    def reply(self, to, token, sender):
+        return ("From: %s\r\nTo: %s\r\nSubject: unsubscribe %s\r\n"
+                "Date: Sun, 22 Nov 2026 11:00:00 +0000\r\n\r\n"
+                "\r\n" % (sender, to, token)).encode()
+
+    def test_bounce_mailto_unsubscribe(self):
+        to, token = self.mailto_of(READERS[0])
+        self.assertEqual(to, "leave@example.org")
+        p = self.ws.run(["bounce"], text=False,
+                        input=self.reply(to, token, READERS[0]))
+        self.assertIn(b"unsubscribed ann@example.com on weekly", p.stdout)
+        self.assertEqual([status_of(self.ws, r) for r in READERS],
+                         ["unsubscribed"] + ["active"] * 4)
+        # a damaged token unsubscribes nobody
+        bad = token[:-1] + ("A" if token[-1] != "A" else "B")
+        p = self.ws.run(["bounce"], text=False,
+                        input=self.reply(to, bad, READERS[1]))
+        self.assertIn(b"left alone", p.stdout)
+        self.assertEqual(status_of(self.ws, READERS[1]), "active")
+
+
 class BounceSecurityStateTest(unittest.TestCase):
     """Hostile input on the path that changes state: a clear result, no
     crash, and no change where none is due."""
