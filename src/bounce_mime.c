@@ -128,26 +128,46 @@ textual(const char *type)
 	    strcmp(type, "application/json") == 0 || type[0] == '\0';
 }
 
+/*
+ * Decodes a quoted-printable or base64 body into a new string, or NULL.
+ * libetpan's decoders read up to two bytes past the end of a body that
+ * ends in "=" and a character (found by fuzzing), so they are given a copy
+ * followed by NUL bytes, never the message buffer itself.
+ */
+static char *
+decode_body(const char *s, size_t n, int encoding, size_t *len)
+{
+	char	*pad, *dec = NULL, *out = NULL;
+	size_t	 idx = 0, dlen;
+
+	if ((pad = calloc(1, n + 4)) == NULL)
+		return NULL;
+	memcpy(pad, s, n);
+	if (mailmime_part_parse(pad, n, &idx, encoding, &dec, &dlen) ==
+	    MAILIMF_NO_ERROR && dec != NULL) {
+		*len = dlen > n ? n : dlen;
+		out = copy_text(dec, *len);
+		mailmime_decoded_part_free(dec);
+	}
+	free(pad);
+	return out;
+}
+
 /* Decodes a leaf's body into a new string. */
 static char *
 leaf_body(const struct mailmime_data *d, size_t *len)
 {
 	const char	*s = d->dt_data.dt_text.dt_data;
-	size_t		 n = d->dt_data.dt_text.dt_length, idx = 0, dlen;
-	char		*dec = NULL, *out;
+	size_t		 n = d->dt_data.dt_text.dt_length;
+	char		*out;
 
 	if (d->dt_type != MAILMIME_DATA_TEXT || s == NULL)
 		return copy_text("", 0);
 	if (d->dt_encoded && (d->dt_encoding ==
 	    MAILMIME_MECHANISM_QUOTED_PRINTABLE ||
 	    d->dt_encoding == MAILMIME_MECHANISM_BASE64) &&
-	    mailmime_part_parse(s, n, &idx, d->dt_encoding, &dec, &dlen) ==
-	    MAILIMF_NO_ERROR && dec != NULL) {
-		out = copy_text(dec, dlen > n ? n : dlen);
-		*len = dlen > n ? n : dlen;
-		mailmime_decoded_part_free(dec);
+	    (out = decode_body(s, n, d->dt_encoding, len)) != NULL)
 		return out;
-	}
 	*len = n;
 	return copy_text(s, n);
 }
