@@ -10,6 +10,8 @@ of 127.0.0.1; `dispatcher send` of the sample issue to smtp-sink (no dump)
 in the background; then wrk (4 threads, 16 connections, at most SECONDS,
 default 5) POSTs List-Unsubscribe=One-Click, each request to a different
 subscriber's link, so every answer 200 must be one unsubscribe recorded.
+Before the send, the same for SECONDS / 2 with nothing else running, for
+comparison.
 Checks after: unsubscribed readers >= answers 200 (nothing lost, every one
 an event with source reader), <= requests sent; the send finished with
 every entry sent or skipped. Prints requests a second and the send's
@@ -79,6 +81,15 @@ def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def wrk(ws, tokens, seconds):
+    """wrk over the links listed in the file tokens, for seconds at most."""
+    return subprocess.run(["wrk", "-t%d" % THREADS, "-c%d" % CONNECTIONS,
+                           "-d%ds" % seconds, "--timeout", "10s",
+                           "-s", ws.path("bench.lua"), ws.url("")],
+                          capture_output=True, text=True,
+                          env=dict(os.environ, TOKENS=ws.path(tokens)))
+
+
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 40000
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -102,13 +113,15 @@ def main():
         ws.run(["import", "weekly", "subs.csv"])
         ws.start()
         key = ws.key()
+        tokens = ["/unsubscribe/weekly/%s" % ws.unsubscribe_token(
+            "weekly", "reader%d@example.com" % i, key) for i in range(n)]
+        with open(ws.path("alone"), "w") as f:
+            f.write("\n".join(tokens[:n // 4]) + "\n")
         with open(ws.path("tokens"), "w") as f:
-            for i in range(n):
-                a = "reader%d@example.com" % i
-                f.write("/unsubscribe/weekly/%s\n" %
-                        ws.unsubscribe_token("weekly", a, key))
+            f.write("\n".join(tokens[n // 4:]) + "\n")
         with open(ws.path("bench.lua"), "w") as f:
             f.write(WRK_LUA)
+        alone = wrk(ws, "alone", max(1, seconds // 2))
         send = subprocess.Popen(
             [os.environ["DISPATCHER_BIN"], "-c", ws.conf, "send",
              os.path.join(ROOT, "issues", "sample.md"), "--list", "weekly"],
@@ -116,11 +129,7 @@ def main():
             text=True)
         time.sleep(0.3)
         t0 = time.time()
-        w = subprocess.run(["wrk", "-t%d" % THREADS, "-c%d" % CONNECTIONS,
-                            "-d%ds" % seconds, "--timeout", "10s",
-                            "-s", ws.path("bench.lua"), ws.url("")],
-                           capture_output=True, text=True,
-                           env=dict(os.environ, TOKENS=ws.path("tokens")))
+        w = wrk(ws, "tokens", seconds)
         took = time.time() - t0
         sending = send.poll() is None
         out, _ = send.communicate(timeout=600)
@@ -128,10 +137,17 @@ def main():
         ok = int(re.search(r"wrk-ok (\d+)", w.stdout).group(1))
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", w.stdout).group(1))
         lat = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", w.stdout)
+        alone_sent = int(re.search(r"wrk-sent (\d+)", alone.stdout).group(1))
+        alone_ok = int(re.search(r"wrk-ok (\d+)", alone.stdout).group(1))
+        alone_rps = float(re.search(r"Requests/sec:\s+([\d.]+)",
+                                    alone.stdout).group(1))
         gone = ws.run(["subscribers", "weekly", "--status",
                        "unsubscribed"]).stdout.count("@")
         status = ws.run(["status"]).stdout
         ws.stop()
+        print("serve: %.0f one-click POSTs a second with nothing else "
+              "running (%d sent, %d answered 200)"
+              % (alone_rps, alone_sent, alone_ok))
         print("serve: %d one-click POSTs in %.1f s while a send of %d ran "
               "(send %s): %.0f requests/s, latency avg %s max %s; "
               "%d answered 200, %d unsubscribed"
@@ -146,6 +162,7 @@ def main():
         if send.returncode != 0:
             print("serve: FAIL: send exited %d" % send.returncode)
             return 1
+        ok, sent = ok + alone_ok, sent + alone_sent
         if not (ok <= gone <= sent) or ok == 0:
             print("serve: FAIL: unsubscribes lost (200s %d, recorded %d, "
                   "sent %d)" % (ok, gone, sent))
