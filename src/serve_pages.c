@@ -117,6 +117,13 @@ escape(struct buf *out, const char *s)
 	return buf_adds(out, run);
 }
 
+/* "/path", not "//host/path" nor "scheme:". */
+static int
+local_path(const char *s)
+{
+	return s[0] == '/' && s[1] != '/' && s[1] != '\\';
+}
+
 int
 pages_render(const struct pages *p, int form, const struct page_vars *v,
     struct buf *out)
@@ -126,6 +133,8 @@ pages_render(const struct pages *p, int form, const struct page_vars *v,
 	const char		*val;
 	size_t			 i;
 
+	if (v->action && !local_path(v->action))
+		return -1;	/* a form posts to this server only */
 	for (i = 0; i < t->nsegs; i++) {
 		s = &t->segs[i];
 		if (!s->is_var) {
@@ -134,7 +143,7 @@ pages_render(const struct pages *p, int form, const struct page_vars *v,
 			continue;
 		}
 		val = var_value(v, s->text, s->len);
-		if (s->ctx == TPL_CTX_URL && val[0] != '/')
+		if (s->ctx == TPL_CTX_URL && !local_path(val))
 			return -1;	/* only paths on this server */
 		if (escape(out, val) == -1)
 			return -1;

@@ -3,8 +3,11 @@
  * confirmation tokens (token.h), request paths and form bodies
  * (http_form.h), rate limits (ratelimit.h) and address masking.
  */
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "buf.h"
 #include "http_form.h"
 #include "ratelimit.h"
 #include "serve_pages.h"
@@ -173,4 +176,55 @@ TEST(serve_pages_mask_address)
 	CHECK(strcmp(out, "jo\u2022\u2022\u2022@example.org") == 0);
 	pages_mask_address("al@example.org", out, sizeof(out));
 	CHECK(strcmp(out, "a\u2022\u2022\u2022@example.org") == 0);
+}
+
+static const char *
+page_set(const char *dir, const char *form, const char *message)
+{
+	static char	path[4096];
+
+	snprintf(path, sizeof(path), "%s/set", dir);
+	mkdir(path, 0700);
+	unit_write(path, "page-form.html", form);
+	unit_write(path, "page-message.html", message);
+	return dir;
+}
+
+TEST(serve_pages_escape_and_refuse)
+{
+	const char	*dir = unit_tmpdir();
+	struct pages	*p = NULL;
+	struct buf	 b;
+	char		 err[512];
+	struct page_vars v = { .title = "<t>", .list_name = "A & B",
+	    .message = "\"q\" 'a'", .action = "/unsubscribe/x/y",
+	    .field_value = "\"><script>" };
+
+	page_set(dir, "<title>{{title}}</title><form action=\"{{action}}\">"
+	    "<input value=\"{{field_value}}\"></form>\n",
+	    "<p>{{list_name}}</p><p>{{message}}</p>\n");
+	REQUIRE(pages_load(dir, "set", &p, err, sizeof(err)) == 0);
+	buf_init(&b, 0);
+	REQUIRE(pages_render(p, 1, &v, &b) == 0);
+	CHECK(strcmp(b.data, "<title>&lt;t&gt;</title><form action=\""
+	    "/unsubscribe/x/y\"><input value=\"&quot;&gt;&lt;script&gt;\">"
+	    "</form>\n") == 0);
+	buf_reset(&b);
+	REQUIRE(pages_render(p, 0, &v, &b) == 0);
+	CHECK(strcmp(b.data, "<p>A &amp; B</p><p>&quot;q&quot; &#39;a&#39;"
+	    "</p>\n") == 0);
+	/* a form action that is not a path on this server is refused */
+	v.action = "https://evil.example/";
+	buf_reset(&b);
+	CHECK(pages_render(p, 1, &v, &b) == -1);
+	buf_free(&b);
+	pages_free(p);
+
+	/* an unknown placeholder, and one inside <script>: file and line */
+	page_set(dir, "<p>\n{{nosuch}}</p>\n", "<p></p>\n");
+	CHECK(pages_load(dir, "set", &p, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "page-form.html:2") != NULL);
+	page_set(dir, "<p></p>\n", "<script>{{title}}</script>\n");
+	CHECK(pages_load(dir, "set", &p, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "page-message.html") != NULL);
 }
