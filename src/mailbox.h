@@ -52,9 +52,9 @@ int	mailbox_imap(const struct config *cfg, mailbox_fn fn, void *arg,
 /*
  * The maildrop of cfg->mailbox_url (pop3s://HOST[:PORT], or pop3:// with
  * STLS required): every message.
- * Processed: DELE, which the server applies at QUIT; a connection lost
- * before QUIT deletes nothing, and the next run finds those messages
- * already done.
+ * Processed: DELE, which the server applies at QUIT (sent after a stop
+ * too); a connection lost before QUIT deletes nothing, and the next run
+ * finds those messages already done.
  */
 int	mailbox_pop3(const struct config *cfg, mailbox_fn fn, void *arg,
 	    char *err, size_t errlen);

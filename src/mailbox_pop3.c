@@ -3,8 +3,9 @@
  * mailpop3 (see mailbox.h). The connection comes from mailbox_tls.c.
  *
  * LIST, then RETR of each message, the callback, and DELE when it says
- * processed; QUIT applies the deletions. Mail left alone stays on the
- * server and is read again by the next run.
+ * processed; QUIT applies the deletions, also after the callback asked to
+ * stop (each message deleted by then had its effects committed). Mail left
+ * alone stays on the server and is read again by the next run.
  */
 #define _GNU_SOURCE
 #include "mailbox.h"
@@ -58,7 +59,7 @@ session(mailpop3 *pop3, const struct config *cfg, mailbox_fn fn, void *arg,
 	char		 pass[1024];
 	carray		*msgs = NULL;
 	unsigned	 i;
-	int		 r;
+	int		 r, rv = 0;
 
 	if (mailbox_password(cfg, pass, sizeof(pass), err, errlen) == -1)
 		return -1;
@@ -69,14 +70,15 @@ session(mailpop3 *pop3, const struct config *cfg, mailbox_fn fn, void *arg,
 		return pop3_fail(pop3, "login", r, err, errlen);
 	if ((r = mailpop3_list(pop3, &msgs)) != MAILPOP3_NO_ERROR)
 		return pop3_fail(pop3, "LIST", r, err, errlen);
-	for (i = 0; i < carray_count(msgs); i++) {
+	for (i = 0; i < carray_count(msgs) && rv == 0; i++) {
 		struct mailpop3_msg_info *mi = carray_get(msgs, i);
 		if (mi && one(pop3, mi, fn, arg, err, errlen) == -1)
-			return -1;	/* no QUIT: nothing is deleted */
+			rv = -1;
 	}
-	if ((r = mailpop3_quit(pop3)) != MAILPOP3_NO_ERROR)
+	/* also after a stop: what was deleted had its effects committed */
+	if ((r = mailpop3_quit(pop3)) != MAILPOP3_NO_ERROR && rv == 0)
 		return pop3_fail(pop3, "QUIT", r, err, errlen);
-	return 0;
+	return rv;
 }
 
 int

@@ -41,6 +41,28 @@ def dsn(verp, rcpt, status="5.1.1", action="failed",
             "--BOUNDARY--\r\n" % (rcpt, message_id, extra)).encode()
 
 
+def padded_dsns(verp, rcpt, n, pad=70000):
+    """n distinct bounces for the same entry, each carrying pad bytes of
+    text, so that their kept copies fill a small store after a few."""
+    return [dsn(verp, rcpt, message_id="<pad%d@example.org>" % i).replace(
+        b"--BOUNDARY--", b"--BOUNDARY\r\nContent-Type: text/plain\r\n\r\n" +
+        b"x" * pad + b"\r\n--BOUNDARY--") for i in range(n)]
+
+
+def set_map_max(ws, mb):
+    """Caps the store's map at mb MB (store.map_max_mb), or lifts the cap
+    (mb None)."""
+    with open(ws.conf) as f:
+        conf = f.read()
+    conf = "".join(line for line in conf.splitlines(True)
+                   if not line.startswith("store = "))
+    if mb:
+        conf += "store = { map_initial_mb = %d; map_max_mb = %d; };\n" % (
+            mb, mb)
+    with open(ws.conf, "w") as f:
+        f.write(conf)
+
+
 def arf(verp, rcpt):
     """An abuse report (a reader pressed "this is spam")."""
     to = ("To: %s\r\n" % verp) if verp else "To: abuse@example.org\r\n"

@@ -11,7 +11,8 @@ made out to another name, is refused before anything is read.
 import os
 import unittest
 
-from bouncemail import dsn, arf, plain, status_of, export
+from bouncemail import dsn, arf, plain, status_of, export, padded_dsns, \
+    set_map_max
 from dovecot import Dovecot, USER, PASSWORD, make_cert
 from test_bounce_sources import sent_workspace, forge, READERS
 
@@ -24,8 +25,10 @@ AUTOREPLY = (b"From: dan@example.net\r\nTo: weekly@example.org\r\n"
 class MailboxCase(unittest.TestCase):
     names = ("localhost", "127.0.0.1")
 
+    main_extra = ""
+
     def setUp(self):
-        self.ws, self.verps = sent_workspace()
+        self.ws, self.verps = sent_workspace(self.main_extra)
         self.dc = Dovecot(names=self.names)
         self.ws.write("mailbox.pw", PASSWORD + "\n")
 
@@ -197,15 +200,48 @@ class BouncePop3Test(MailboxCase):
             self.assertIsNone(self.dc.find(name), name)
         self.check_untouched(flagged_ok=True)
 
-    def test_bounce_pop3_deletes_nothing_when_the_store_fails(self):
-        self.configure("pop3s://%s:" + str(self.dc.pop3s))
-        self.fill()
-        with open(self.ws.conf) as f:
-            conf = f.read()
-        with open(self.ws.conf, "w") as f:
-            f.write(conf.replace('spool = "spool";',
-                                 'spool = "/dev/null/spool";'))
-        p = self.ws.run(["bounce", "--pop3"], check=False)
+
+
+class BounceStoreFullTest(MailboxCase):
+    """The store fills up midway (a 1 MB map): what was committed is
+    marked, nothing else; once the store has room, the rest follows."""
+    main_extra = "store = { map_initial_mb = 1; map_max_mb = 1; };"
+
+    def fill_padded(self):
+        for i, data in enumerate(padded_dsns(self.verps[READERS[0]],
+                                             READERS[0], 40)):
+            self.dc.put("%02d.host" % i, data)
+
+    def test_bounce_imap_store_full_midway(self):
+        self.configure("imaps://%s:" + str(self.dc.imaps) + "/INBOX")
+        self.fill_padded()
+        p = self.ws.run(["bounce", "--imap"], check=False, timeout=60)
         self.assertEqual(p.returncode, 75, p.stderr)
-        self.assertEqual(len(self.dc.listing()["new"]) +
-                         len(self.dc.listing()["cur"]), 5)
+        seen = [n for n in self.dc.listing()["cur"]
+                if "S" in n.partition(":2,")[2]]
+        self.assertGreater(len(seen), 0)
+        self.assertLess(len(seen), 40)
+        self.assertEqual(len(p.stdout.splitlines()), len(seen))
+        set_map_max(self.ws, None)
+        out = self.run_bounce("--imap")
+        self.assertEqual(len(out.splitlines()), 40 - len(seen))
+        flags = [n.partition(":2,")[2] for n in self.dc.listing()["cur"]]
+        self.assertEqual(flags, ["S"] * 40)
+
+    def test_bounce_pop3_store_full_midway(self):
+        self.configure("pop3s://%s:" + str(self.dc.pop3s))
+        self.fill_padded()
+        p = self.ws.run(["bounce", "--pop3"], check=False, timeout=60)
+        self.assertEqual(p.returncode, 75, p.stderr)
+        done = len(p.stdout.splitlines())
+        self.assertGreater(done, 0)
+        self.assertLess(done, 40)
+        # QUIT still applies the deletions of what was committed
+        left = sorted(n.split(":")[0] for n in self.dc.listing()["new"] +
+                      self.dc.listing()["cur"])
+        self.assertEqual(left, ["%02d.host" % i for i in range(done, 40)])
+        set_map_max(self.ws, None)
+        out = self.run_bounce("--pop3")
+        self.assertEqual(len(out.splitlines()), 40 - done)
+        self.assertNotIn("seen before", out)
+        self.assertEqual(self.dc.listing(), {"new": [], "cur": []})

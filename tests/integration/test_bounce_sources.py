@@ -13,7 +13,8 @@ import unittest
 
 from harness import Workspace
 from sinks import Sink
-from bouncemail import dsn, arf, plain, status_of, export
+from bouncemail import dsn, arf, plain, status_of, export, padded_dsns, \
+    set_map_max
 from test_deliver import ISSUE, make_ws, smtp_conf
 
 READERS = ["ann@example.com", "bob@example.net", "cat@example.com",
@@ -33,9 +34,9 @@ def outbox_verps(ws):
     return out
 
 
-def sent_workspace():
+def sent_workspace(main_extra=""):
     """A workspace whose READERS got one issue in the Maildir outbox."""
-    ws = Workspace()
+    ws = Workspace(main_extra=main_extra)
     ws.write("issue.md", ISSUE)
     ws.write("subs.csv", "email\n" + "\n".join(READERS) + "\n")
     ws.run(["import", "weekly", "subs.csv"])
@@ -355,6 +356,33 @@ class BounceMaildirTest(unittest.TestCase):
         p = self.ws.run(["bounce", "--maildir", self.md], check=False)
         self.assertEqual(p.returncode, 75)
         self.assertEqual(self.listing()["new"], ["1.a.host"])
+
+    def test_bounce_maildir_store_full_midway(self):
+        # a fresh spool with a 1 MB map: the kept copies fill it after a
+        # dozen reports; what was committed is moved, the rest stays
+        self.ws.cleanup()
+        self.ws, self.verps = sent_workspace(
+            "store = { map_initial_mb = 1; map_max_mb = 1; };")
+        self.md = self.ws.path("bounces")
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(self.md, sub))
+        msgs = padded_dsns(self.verps[READERS[0]], READERS[0], 40)
+        for i, data in enumerate(msgs):
+            self.put("new", "%02d.host" % i, data)
+        p = self.ws.run(["bounce", "--maildir", self.md], check=False)
+        self.assertEqual(p.returncode, 75, p.stderr)
+        self.assertIn("is full", p.stderr)
+        done = self.listing()["cur"]
+        self.assertGreater(len(done), 0)
+        self.assertLess(len(done), 40)
+        self.assertEqual(len(p.stdout.splitlines()), len(done))
+        self.assertEqual(self.listing()["new"],
+                         ["%02d.host" % i for i in range(len(done), 40)])
+        set_map_max(self.ws, None)
+        p = self.ws.run(["bounce", "--maildir", self.md])
+        self.assertEqual(len(p.stdout.splitlines()), 40 - len(done))
+        self.assertEqual(self.listing(), {"new": [], "cur": [
+            "%02d.host:2,S" % i for i in range(40)]})
 
     def test_bounce_maildir_missing(self):
         p = self.ws.run(["bounce", "--maildir", self.ws.path("nope")],
