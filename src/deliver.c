@@ -392,7 +392,7 @@ static int
 claim_more(struct worker *w, int64_t now)
 {
 	struct spool_entry	*got;
-	size_t			 n = 0, i, want;
+	size_t			 n = 0, skipped = 0, i, want;
 	struct job		*j;
 
 	want = (size_t)w->cfg->deliver_batch;
@@ -401,10 +401,12 @@ claim_more(struct worker *w, int64_t now)
 	want -= w->nready;
 	if ((got = calloc(want, sizeof(*got))) == NULL)
 		return -1;
-	if (spool_claim(w->st, now, want, got, &n, w->err, w->errlen) == -1) {
+	if (spool_claim(w->st, now, want, got, &n, &skipped, w->err,
+	    w->errlen) == -1) {
 		free(got);
 		return -1;
 	}
+	w->stats->skipped += skipped;
 	w->drained = n == 0;
 	for (i = 0; i < n; i++) {
 		if ((j = calloc(1, sizeof(*j))) == NULL)

@@ -542,7 +542,7 @@ spool_recover(struct store *st, size_t *n, char *err, size_t errlen)
 
 struct claim_arg {
 	int64_t			 now;
-	size_t			 max, n;
+	size_t			 max, n, skipped;
 	struct spool_entry	*out;
 	uint32_t		 seq;		/* the issue of list[] */
 	char			 list[65];
@@ -586,6 +586,7 @@ claim_one(struct store_txn *txn, struct claim_arg *a, uint64_t id)
 		e->changed = a->now;
 		snprintf(e->reply, sizeof(e->reply), "the subscriber is %s",
 		    rc ? "gone" : subscriber_status_name(sub.status));
+		a->skipped++;
 		return entry_write(txn, e) == -1 ? -1 : 0;
 	}
 claim:
@@ -603,7 +604,7 @@ claim_fn(struct store_txn *txn, void *arg)
 	struct store_val	 k, v;
 	int			 rc;
 
-	a->n = 0;
+	a->n = a->skipped = 0;
 	a->seq = 0;
 	if ((c = store_cursor_open(txn, STORE_DUE, "", 0)) == NULL)
 		return -1;
@@ -624,7 +625,7 @@ claim_fn(struct store_txn *txn, void *arg)
 
 int
 spool_claim(struct store *st, int64_t now, size_t max, struct spool_entry *out,
-    size_t *n, char *err, size_t errlen)
+    size_t *n, size_t *skipped, char *err, size_t errlen)
 {
 	struct claim_arg	a;
 
@@ -635,6 +636,8 @@ spool_claim(struct store *st, int64_t now, size_t max, struct spool_entry *out,
 	if (store_update(st, claim_fn, &a, err, errlen) != 0)
 		return -1;
 	*n = a.n;
+	if (skipped != NULL)
+		*skipped = a.skipped;
 	return 0;
 }
 

@@ -97,10 +97,12 @@ int	spool_recover(struct store *st, size_t *n, char *err, size_t errlen);
 /*
  * Claims up to max entries due at now: each becomes "sending" and moves to
  * the in-flight table, in one transaction. An entry whose subscriber is no
- * longer active becomes "skipped" instead and is not returned.
+ * longer active becomes "skipped" instead and is not returned; *skipped
+ * (when not NULL) counts those.
  */
 int	spool_claim(struct store *st, int64_t now, size_t max,
-	    struct spool_entry *out, size_t *n, char *err, size_t errlen);
+	    struct spool_entry *out, size_t *n, size_t *skipped, char *err,
+	    size_t errlen);
 
 /* Whether anything is due at now (1), or the next due time in *next (0,
  * with *next = 0 when nothing is waiting at all). */

@@ -100,6 +100,19 @@ class DeliverSinkTest(unittest.TestCase):
         self.ws.run(["send", "issue.md", "--list", "weekly", "--force"])
         self.assertEqual(len(sink.files()), 4)
 
+    def test_reader_who_left_after_enqueue_is_skipped(self):
+        sink = self.sink()
+        self.ws = make_ws(sink.url(), 3)
+        self.ws.run(["send", "issue.md", "--list", "weekly", "--queue-only"])
+        self.ws.run(["unsubscribe", "weekly", "reader001@example.com"])
+        p = self.ws.run(["deliver"])
+        self.assertIn("2 sent", p.stdout + p.stderr)
+        self.assertIn("1 skipped", p.stdout + p.stderr)
+        rcpts = sorted(m[1] for m in sink.messages())
+        self.assertEqual(len(rcpts), 2)
+        self.assertNotIn("reader001@example.com", " ".join(map(str, rcpts)))
+        self.assertIn("skipped 1", self.status())
+
     def test_4xx_is_deferred_then_delivered(self):
         port = None
         bad = self.sink("-r", "rcpt")

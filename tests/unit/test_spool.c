@@ -102,7 +102,7 @@ TEST(spool_claim_record_and_recover)
 	REQUIRE(spool_issue_add(st, "weekly", "b.md", hash1, "id1", "x", 1, 0,
 	    &is, &created, err, sizeof(err)) == 0);
 	REQUIRE(spool_enqueue(st, is.seq, 100, &added, err, sizeof(err)) == 0);
-	REQUIRE(spool_claim(st, now, 4, got, &n, err, sizeof(err)) == 0);
+	REQUIRE(spool_claim(st, now, 4, got, &n, NULL, err, sizeof(err)) == 0);
 	CHECK(n == 4);
 	/* two sent, one deferred for an hour, one left "sending" (a crash) */
 	memset(o, 0, sizeof(o));
@@ -113,12 +113,12 @@ TEST(spool_claim_record_and_recover)
 		o[i].entry.next_attempt = i < 2 ? 0 : now + 3600;
 	}
 	REQUIRE(spool_record(st, o, 3, err, sizeof(err)) == 0);
-	REQUIRE(spool_claim(st, now, 16, got, &n, err, sizeof(err)) == 0);
+	REQUIRE(spool_claim(st, now, 16, got, &n, NULL, err, sizeof(err)) == 0);
 	CHECK(n == 6);		/* the rest; not the deferred, not the lost */
 	REQUIRE(spool_recover(st, &rec, err, sizeof(err)) == 0);
 	CHECK(rec == 7);	/* the lost one and the six just claimed */
 	CHECK(spool_next_due(st, now, &next, err, sizeof(err)) == 1);
-	REQUIRE(spool_claim(st, now, 16, got, &n, err, sizeof(err)) == 0);
+	REQUIRE(spool_claim(st, now, 16, got, &n, NULL, err, sizeof(err)) == 0);
 	CHECK(n == 7);
 	CHECK(spool_next_due(st, now, &next, err, sizeof(err)) == 0);
 	CHECK(next == now + 3600);
@@ -140,7 +140,7 @@ TEST(spool_skips_readers_who_left)
 	struct spool_issue	 is;
 	struct spool_entry	 got[4];
 	char			 err[ERRLEN];
-	size_t			 added, n;
+	size_t			 added, n, skipped;
 	int			 created;
 
 	REQUIRE(st != NULL);
@@ -150,8 +150,10 @@ TEST(spool_skips_readers_who_left)
 	REQUIRE(spool_enqueue(st, is.seq, 100, &added, err, sizeof(err)) == 0);
 	/* r1 leaves after the enqueue, before the send */
 	REQUIRE(store_update(st, unsubscribe_r1, NULL, err, sizeof(err)) == 0);
-	REQUIRE(spool_claim(st, time(NULL), 4, got, &n, err, sizeof(err)) == 0);
+	REQUIRE(spool_claim(st, time(NULL), 4, got, &n, &skipped, err,
+	    sizeof(err)) == 0);
 	CHECK(n == 2);
+	CHECK(skipped == 1);
 	CHECK(strcmp(got[0].address, "r1@example.org") != 0);
 	CHECK(strcmp(got[1].address, "r1@example.org") != 0);
 	store_close(st);
@@ -170,7 +172,7 @@ TEST(spool_one_off_message)
 	REQUIRE(spool_enqueue_message(st, "new@example.org", "example.org",
 	    "Subject: hi\r\n\r\nbody\r\n", 21, &id, err, sizeof(err)) == 0);
 	CHECK(SPOOL_ISSUE_OF(id) == 0);
-	REQUIRE(spool_claim(st, time(NULL), 2, got, &n, err, sizeof(err)) == 0);
+	REQUIRE(spool_claim(st, time(NULL), 2, got, &n, NULL, err, sizeof(err)) == 0);
 	REQUIRE(n == 1);
 	CHECK(got[0].id == id);
 	REQUIRE(spool_message_get(st, id, &msg, &len, dom, sizeof(dom), err,
