@@ -18,6 +18,11 @@ PKGS      := libconfig md4c md4c-html nettle libetpan libcurl lmdb libidn2
 PKGS      += libmicrohttpd
 # the bounce mailbox's TLS (src/mailbox_tls.c)
 PKGS      += gnutls
+# DKIM: libopendkim signs (src/dkim_sign.c); GnuTLS (above) also makes the
+# key pair for dkim-keygen (src/dkim_keygen.c): it is already here under
+# libcurl's GnuTLS flavour, and it writes PEM keys itself, where nettle
+# would need our own DER and PEM writer.
+PKGS      += opendkim
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wpointer-arith \

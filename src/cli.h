@@ -67,4 +67,7 @@ int	cmd_test(struct cli *c, int argc, char **argv);
 /* cmd_serve.c */
 int	cmd_serve(struct cli *c, int argc, char **argv);
 
+/* cmd_dkim.c */
+int	cmd_dkim_keygen(struct cli *c, int argc, char **argv);
+
 #endif

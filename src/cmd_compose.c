@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "compose.h"
 #include "log.h"
+#include "sign.h"
 #include "template.h"
 
 #define SAMPLE_ADDRESS	"reader@example.com"
@@ -105,6 +106,7 @@ cmd_compose(struct cli *c, int argc, char **argv)
 	struct composed_issue	*ci;
 	struct recipient	 r;
 	struct buf		 out;
+	struct signer		*sg = NULL;
 	char			 err[ERRLEN];
 	int			 rc;
 
@@ -116,7 +118,9 @@ cmd_compose(struct cli *c, int argc, char **argv)
 	r.address = a.to;
 	r.name = a.name;
 	rc = EXIT_OK;
-	if (compose_message(ci, &r, &out, err, sizeof(err)) == -1) {
+	if (sign_open(c->cfg, 0, &sg, err, sizeof(err)) == -1 ||
+	    compose_message(ci, &r, &out, err, sizeof(err)) == -1 ||
+	    sign_message(sg, compose_list(ci), &out, err, sizeof(err)) == -1) {
 		log_error(NULL, "%s", err);
 		rc = EXIT_FAIL;
 	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
@@ -125,6 +129,7 @@ cmd_compose(struct cli *c, int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	buf_free(&out);
+	sign_free(sg);
 	compose_free(ci);
 	return rc;
 }
@@ -196,6 +201,7 @@ int
 cmd_check_config(struct cli *c, int argc, char **argv)
 {
 	struct config	*cfg;
+	struct diag	 d = { 0 };
 	size_t		 i, errors = 0;
 
 	if (argc > 1)
@@ -204,6 +210,10 @@ cmd_check_config(struct cli *c, int argc, char **argv)
 		return EXIT_FAIL;
 	for (i = 0; i < cfg->nlists; i++)
 		errors += check_templates(cfg, &cfg->lists[i]);
+	sign_check(cfg, &d);
+	diag_print(&d, stderr);
+	errors += d.errors;
+	diag_free(&d);
 	if (errors)
 		return EXIT_FAIL;
 	printf("%s: OK (%zu list%s)\n", cfg->file, cfg->nlists,

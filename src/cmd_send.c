@@ -17,6 +17,7 @@
 #include "compose.h"
 #include "deliver.h"
 #include "log.h"
+#include "sign.h"
 #include "spool.h"
 #include "store.h"
 
@@ -195,6 +196,7 @@ cmd_test(struct cli *c, int argc, char **argv)
 	struct composed_issue	*ci;
 	struct recipient	 r;
 	struct buf		 msg;
+	struct signer		*sg = NULL;
 	char			 err[ERRLEN], reply[600];
 	int			 rc;
 
@@ -208,7 +210,10 @@ cmd_test(struct cli *c, int argc, char **argv)
 	r.address = a.to;
 	r.name = NULL;
 	rc = EXIT_FAIL;
-	if (compose_message(ci, &r, &msg, err, sizeof(err)) == -1 ||
+	if (sign_open(c->cfg, sign_strict(c->cfg), &sg, err,
+	    sizeof(err)) == -1 ||
+	    compose_message(ci, &r, &msg, err, sizeof(err)) == -1 ||
+	    sign_message(sg, compose_list(ci), &msg, err, sizeof(err)) == -1 ||
 	    deliver_one(c->cfg, compose_list(ci)->from_address, a.to, msg.data,
 	    msg.len, reply, sizeof(reply), err, sizeof(err)) == -1)
 		log_error("test", "%s", err);
@@ -217,6 +222,7 @@ cmd_test(struct cli *c, int argc, char **argv)
 		rc = EXIT_OK;
 	}
 	buf_free(&msg);
+	sign_free(sg);
 	compose_free(ci);
 	issue_free(is);
 	explicit_bzero(&key, sizeof(key));

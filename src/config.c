@@ -23,8 +23,9 @@
 
 /*
  * Types: strings (T_STRING, T_PATH resolved from the config's directory,
- * T_ADDRESS, T_URL, T_SMTP_URL, T_LISTID checked), numbers (T_INT into a
- * long, T_FLOAT into a double, both with a range), T_BOOL into an int,
+ * T_ADDRESS, T_URL, T_SMTP_URL, T_LISTID, T_DNSNAME checked), numbers
+ * (T_INT into a long, T_FLOAT into a double, both with a range), T_BOOL
+ * into an int,
  * T_ENUM (a string among `choices`, stored as its index in an int),
  * T_STRLIST (an array of strings, into a NULL-terminated char **), and
  * T_LIST (a list of groups, each read with the schema `sub` into an array
@@ -33,7 +34,7 @@
  * the epoch).
  */
 enum conf_type { T_STRING, T_PATH, T_ADDRESS, T_URL, T_SMTP_URL, T_LISTID,
-	T_INT, T_FLOAT, T_BOOL, T_ENUM, T_STRLIST, T_LIST, T_DATE };
+	T_DNSNAME, T_INT, T_FLOAT, T_BOOL, T_ENUM, T_STRLIST, T_LIST, T_DATE };
 
 struct conf_key {
 	const char		*key;	/* dotted path, e.g. "compose.html_warn_kb" */
@@ -176,6 +177,10 @@ static const struct conf_key main_keys[] = {
 	    "3", 1, 100),
 	ROW("serve.signup_window", T_INT, C(serve_signup_window), 0, "3600", 1,
 	    604800),
+	/* dkim */
+	ROW("dkim.key", T_PATH, C(dkim_key), 0, NULL, 0, 0),
+	ROW("dkim.selector", T_DNSNAME, C(dkim_selector), 0, "dispatcher", 0, 0),
+	ROW("dkim.domain", T_DNSNAME, C(dkim_domain), 0, NULL, 0, 0),
 	END
 };
 #undef C
@@ -196,6 +201,8 @@ static const struct conf_key list_keys[] = {
 	ROW("feedback_sender", T_STRING, L(feedback_sender), 0, NULL, 0, 0),
 	{ "opt_in", T_ENUM, L(opt_in), 0, "double", 0, 0, opt_in_choices, NULL,
 	    0, 0 },
+	ROW("dkim_selector", T_DNSNAME, L(dkim_selector), 0, NULL, 0, 0),
+	ROW("dkim_domain", T_DNSNAME, L(dkim_domain), 0, NULL, 0, 0),
 	END
 };
 #undef L
@@ -261,6 +268,25 @@ parse_date(const char *v, long *out)
 	return 0;
 }
 
+/* Labels of 1 to 63 letters, digits, '-' and '_', joined by single dots. */
+static int
+dns_name(const char *v)
+{
+	size_t	label = 0, total = 0;
+
+	for (; *v; v++, total++) {
+		if (*v == '.') {
+			if (label == 0 || v[1] == '\0')
+				return 0;
+			label = 0;
+		} else if (strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", *v) == NULL ||
+		    ++label > 63)
+			return 0;
+	}
+	return total > 0 && total <= 253;
+}
+
 static const char *
 check_value(enum conf_type type, const char *v)
 {
@@ -301,6 +327,11 @@ check_value(enum conf_type type, const char *v)
 		if (parse_date(v, &date) == -1)
 			return "must be a date, \"YYYY-MM-DD\" or "
 			    "\"YYYY-MM-DD HH:MM\" (UTC)";
+		break;
+	case T_DNSNAME:
+		if (!dns_name(v))
+			return "must be a DNS name: labels of letters, digits "
+			    "and '-', joined by dots";
 		break;
 	default:
 		break;

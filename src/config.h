@@ -33,6 +33,9 @@ struct list_conf {
 	char	*why;			/* footer: why the reader gets this */
 	char	*feedback_sender;	/* last field of Feedback-ID */
 	int	 opt_in;		/* enum opt_in: the sign-up form */
+	/* DKIM: override dispatcher.conf's dkim.selector and dkim.domain */
+	char	*dkim_selector;		/* may be NULL */
+	char	*dkim_domain;		/* may be NULL */
 };
 
 /* How a sign-up through `dispatcher serve` joins a list (opt_in). */
@@ -114,6 +117,11 @@ struct config {
 	long			 serve_signup_per_ip;
 	long			 serve_signup_per_address;
 	long			 serve_signup_window;	/* seconds */
+
+	/* dkim: the signing key, selector (s=) and domain (d=) */
+	char			*dkim_key;	/* NULL: messages go unsigned */
+	char			*dkim_selector;
+	char			*dkim_domain;	/* NULL: each list's From domain */
 
 	struct list_conf	*lists;
 	size_t			 nlists;

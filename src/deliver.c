@@ -30,6 +30,7 @@
 #include "compose.h"
 #include "log.h"
 #include "maildir.h"
+#include "sign.h"
 #include "smtp.h"
 #include "throttle.h"
 #include "token.h"
@@ -44,6 +45,8 @@ struct job {
 	struct buf		 msg;
 	char			 mail_from[TOKEN_VERP_MAX];
 	char			 domain[256];
+	const struct signer	*signer;	/* NULL: unsigned */
+	const struct list_conf	*list;		/* NULL: found by From */
 };
 
 struct cached_issue {
@@ -59,6 +62,7 @@ struct worker {
 	struct token_key	 key;
 	struct throttle		*throttle;
 	struct smtp		*smtp;		/* NULL: the Maildir outbox */
+	struct signer		*signer;	/* NULL: messages go unsigned */
 	struct smtp_conf	 smtp_conf;
 	struct cached_issue	 cache[ISSUE_CACHE];
 	struct job		**ready;
@@ -307,7 +311,9 @@ job_prepare(struct worker *w, struct job *j, char *why, size_t whylen)
 		if (compose_message(ci, &r, &j->msg, why, whylen) == -1)
 			return -1;
 		domain = address_domain(compose_list(ci)->from_address);
+		j->list = compose_list(ci);
 	}
+	j->signer = w->signer;
 	if (w->cfg->bounce_domain)
 		domain = w->cfg->bounce_domain;
 	token_verp_make(&w->key, w->cfg->verp_prefix, j->e.id, domain,
@@ -340,12 +346,32 @@ start_maildir(struct worker *w, struct job *j)
 {
 	char	err[ERRLEN];
 
+	if (sign_message(j->signer, j->list, &j->msg, err, sizeof(err)) == -1) {
+		log_error("deliver", "%s", err);
+		finish(w, j, 0, err, 0);
+		return;
+	}
 	if (maildir_deliver(w->cfg->outbox_dir, j->mail_from, j->msg.data,
 	    j->msg.len, err, sizeof(err)) == -1) {
 		log_error("deliver", "%s", err);
 		finish(w, j, 451, "451 4.3.0 local delivery failed", 0);
 	} else
 		finish(w, j, 250, "250 2.0.0 delivered to the Maildir outbox", 0);
+}
+
+/* Signs in the connection's thread: the signature costs more CPU than
+ * anything else done per message, and there it runs on every core. */
+static int
+job_sign(struct smtp_job *sj)
+{
+	struct job	*j = sj->user;
+
+	if (sign_message(j->signer, j->list, &j->msg, sj->error,
+	    sizeof(sj->error)) == -1)
+		return -1;
+	sj->data = j->msg.data;
+	sj->len = j->msg.len;
+	return 0;
 }
 
 static int
@@ -357,6 +383,7 @@ start_smtp(struct worker *w, struct job *j, double now)
 	j->sj.rcpt = j->e.address;
 	j->sj.data = j->msg.data;
 	j->sj.len = j->msg.len;
+	j->sj.prepare = j->signer ? job_sign : NULL;
 	if (smtp_start(w->smtp, &j->sj, now) == -1)
 		return -1;
 	w->in_flight++;
@@ -640,6 +667,7 @@ worker_free(struct worker *w)
 	free(w->ready);
 	free(w->pending);
 	smtp_free(w->smtp);
+	sign_free(w->signer);
 	throttle_free(w->throttle);
 	explicit_bzero(&w->key, sizeof(w->key));
 }
@@ -678,6 +706,7 @@ deliver_run(struct config *cfg, struct store *st, const struct deliver_opts *o,
 		goto out;
 	}
 	if (token_key_load(cfg->secret_file, &w.key, err, errlen) == -1 ||
+	    sign_open(cfg, sign_strict(cfg), &w.signer, err, errlen) == -1 ||
 	    transport_open(&w) == -1 ||
 	    spool_recover(st, &stats->recovered, err, errlen) == -1)
 		goto out;

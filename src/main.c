@@ -36,6 +36,8 @@ static const struct {
 	{ "status", cmd_status, "status [ISSUE]" },
 	{ "test", cmd_test, "test ISSUE.md --list LIST --to ADDRESS" },
 	{ "serve", cmd_serve, "serve [--listen ADDRESS:PORT]" },
+	{ "dkim-keygen", cmd_dkim_keygen,
+	    "dkim-keygen [--selector S] [--domain D] [--force]" },
 };
 
 static int

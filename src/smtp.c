@@ -307,6 +307,8 @@ conn_transfer(struct conn *c, const struct relay *r, struct smtp_job *job)
 	long			 max = r->conf->messages_per_connection, nconn = 0;
 	CURL			*h;
 
+	if (job->prepare && job->prepare(job) == -1)
+		return;
 	snprintf(from, sizeof(from), "<%s>", job->mail_from);
 	snprintf(to, sizeof(to), "<%s>", job->rcpt);
 	if ((h = conn_easy(c, r)) != NULL &&

@@ -49,6 +49,11 @@ struct smtp_job {
 	const char	*rcpt;
 	const char	*data;
 	size_t		 len;
+	/* When set, called in the connection's thread just before the
+	 * transfer (work such as signing that both cores can share): it may
+	 * change data and len. On -1, with error set, the job is done
+	 * without a transfer, with code 0. */
+	int		(*prepare)(struct smtp_job *job);
 	/* set when done */
 	int		 relay;		/* index of the relay used, -1 if none */
 	long		 code;		/* the reply code that decided; 0 if the
