@@ -47,13 +47,10 @@ static DKIM_LIB *
 lib_new(void)
 {
 	DKIM_LIB	*lib;
-	unsigned int	 flags = DKIM_LIBFLAGS_FIXCRLF;
 
 	if ((lib = dkim_init(NULL, NULL)) == NULL)
 		return NULL;
-	if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags,
-	    sizeof(flags)) != DKIM_STAT_OK ||
-	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, sign_headers,
+	if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, sign_headers,
 	    sizeof(char **)) != DKIM_STAT_OK ||
 	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
 	    oversign_headers, sizeof(char **)) != DKIM_STAT_OK) {

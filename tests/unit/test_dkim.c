@@ -243,8 +243,9 @@ static const char confirm_msg[] =
 	"\r\n"
 	"Confirm here: https://lists.example.org/confirm/weekly/abc\r\n";
 
+/* The paths of the files in dir (at most max of them): how many. */
 static int
-one_file(const char *dir, char *out, size_t outlen)
+files_in(const char *dir, char out[][600], int max)
 {
 	DIR		*d;
 	struct dirent	*e;
@@ -252,19 +253,30 @@ one_file(const char *dir, char *out, size_t outlen)
 
 	if ((d = opendir(dir)) == NULL)
 		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.') {
-			snprintf(out, outlen, "%.300s/%.255s", dir, e->d_name);
-			n++;
-		}
+	while ((e = readdir(d)) != NULL && n < max)
+		if (e->d_name[0] != '.')
+			snprintf(out[n++], 600, "%.300s/%.255s", dir, e->d_name);
 	closedir(d);
-	return n == 1 ? 0 : -1;
+	return n;
+}
+
+/* msg with every CRLF made a bare LF (a new string). */
+static char *
+lf_only(const char *msg)
+{
+	char	*out = strdup(msg), *p, *q;
+
+	for (p = q = out; *p; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			*q++ = *p;
+	*q = '\0';
+	return out;
 }
 
 static int
 verify(const char *msg, const char *dns)
 {
-	char	cmd[2048];
+	char	cmd[4096];
 	int	st;
 
 	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 "
@@ -308,9 +320,11 @@ TEST(dkim_one_off_message_is_delivered_signed)
 	struct config		*cfg;
 	struct store		*st = NULL;
 	struct buf		 rec;
-	char			 err[ERRLEN], path[600], dns[600], *pub = NULL;
-	char			 box[600], tampered[700], cmd[2000];
+	char			 err[ERRLEN], dns[600], *pub = NULL, *lf;
+	char			 box[600], tampered[700], cmd[4096];
+	char			 files[3][600];
 	uint64_t		 id;
+	int			 i;
 
 	REQUIRE((cfg = oneoff_config(dir)) != NULL);
 	REQUIRE(dkim_keygen_write(cfg->dkim_key, 2048, 0, &pub, err,
@@ -326,21 +340,28 @@ TEST(dkim_one_off_message_is_delivered_signed)
 	REQUIRE(store_open(cfg->spool_dir, &so, &st, err, sizeof(err)) == 0);
 	REQUIRE(spool_enqueue_message(st, "new@example.com", "example.org",
 	    confirm_msg, sizeof(confirm_msg) - 1, &id, err, sizeof(err)) == 0);
+	/* the same with bare LF line ends: it verifies as CRLF */
+	REQUIRE((lf = lf_only(confirm_msg)) != NULL);
+	REQUIRE(spool_enqueue_message(st, "lf@example.com", "example.org",
+	    lf, strlen(lf), &id, err, sizeof(err)) == 0);
+	free(lf);
 	REQUIRE(deliver_run(cfg, st, &o, &stats, err, sizeof(err)) == 0);
-	CHECK(stats.sent == 1);
+	CHECK(stats.sent == 2);
 	snprintf(box, sizeof(box), "%s/new", cfg->outbox_dir);
-	REQUIRE(one_file(box, path, sizeof(path)) == 0);
-	CHECK(verify(path, dns) == 0);
-	/* one byte of the body, then of the Subject */
+	REQUIRE(files_in(box, files, 3) == 2);
 	snprintf(tampered, sizeof(tampered), "%s/tampered.eml", dir);
-	snprintf(cmd, sizeof(cmd), "sed 's/Confirm here/Confirm hare/' '%s' > "
-	    "'%s'", path, tampered);
-	REQUIRE(system(cmd) == 0);
-	CHECK(verify(tampered, dns) == 1);
-	snprintf(cmd, sizeof(cmd), "sed 's/^Subject: Confirm/Subject: Konfirm/' "
-	    "'%s' > '%s'", path, tampered);
-	REQUIRE(system(cmd) == 0);
-	CHECK(verify(tampered, dns) == 1);
+	for (i = 0; i < 2; i++) {
+		CHECK(verify(files[i], dns) == 0);
+		/* one byte of the body, then of the Subject */
+		snprintf(cmd, sizeof(cmd), "sed 's/Confirm here/Confirm hare/' "
+		    "'%s' > '%s'", files[i], tampered);
+		REQUIRE(system(cmd) == 0);
+		CHECK(verify(tampered, dns) == 1);
+		snprintf(cmd, sizeof(cmd), "sed 's/^Subject: Confirm/Subject: "
+		    "Konfirm/' '%s' > '%s'", files[i], tampered);
+		REQUIRE(system(cmd) == 0);
+		CHECK(verify(tampered, dns) == 1);
+	}
 	store_close(st);
 	config_free(cfg);
 }
