@@ -8,6 +8,7 @@ the same bytes and (IMAP) unflagged, and a second run changes nothing. The
 certificate is checked: one signed by nobody the configuration trusts, or
 made out to another name, is refused before anything is read.
 """
+import json
 import os
 import unittest
 
@@ -92,6 +93,23 @@ class BounceImapTest(MailboxCase):
         self.assertEqual(export(self.ws), before)
         self.assertEqual(self.dc.listing(), listing)
         self.check_untouched()
+
+    def test_bounce_imap_dry_run_marks_nothing(self):
+        self.configure("imaps://%s:" + str(self.dc.imaps) + "/INBOX")
+        self.fill()
+        out = self.run_bounce("--dry-run")
+        self.assertEqual(out, "")   # no FILE: stdin, which is empty
+        p = self.ws.run(["bounce", "--dry-run", "--imap"])
+        got = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual([(g["recipient"], g["class"]) for g in got], [
+            (READERS[0], "hard"), (READERS[1], "complaint"),
+            ("stranger@example.org", "hard"), (READERS[3], "ignore")])
+        self.assertEqual([status_of(self.ws, r) for r in READERS],
+                         ["active"] * 5)
+        # the server may move messages to cur/ when the folder is opened;
+        # none is flagged
+        for n in self.dc.listing()["new"] + self.dc.listing()["cur"]:
+            self.assertNotIn("S", n.partition(":2,")[2], n)
 
     def test_bounce_imap_default_folder_and_host_name(self):
         self.configure("imaps://%s:" + str(self.dc.imaps), host="localhost")
