@@ -250,23 +250,24 @@ struct args {
 	enum source	 source;
 	const char	*maildir;
 	int		 first_file;	/* index of the first FILE, or 0 */
+	int		 dd;		/* index of "--", or 0 */
 	int		 nsources;
 };
 
 static int
 parse_args(int argc, char **argv, struct run *run, struct args *a)
 {
-	int	i, dd = 0;
+	int	i;
 
 	memset(a, 0, sizeof(*a));
 	for (i = 1; i < argc; i++) {
-		if (dd || argv[i][0] != '-' || argv[i][1] == '\0') {
+		if (a->dd || argv[i][0] != '-' || argv[i][1] == '\0') {
 			if (a->first_file == 0)
 				a->first_file = i;
 			continue;
 		}
 		if (strcmp(argv[i], "--") == 0)
-			dd = 1;
+			a->dd = i;
 		else if (cli_flag(argv, i, "--dry-run"))
 			run->dry_run = 1;
 		else if (cli_value(argc, argv, &i, "--rcpt", &run->rcpt)) {
@@ -317,17 +318,17 @@ static int
 run_source(struct run *run, const struct args *a, int argc, char **argv)
 {
 	char	err[ERRLEN];
-	int	i, dd = 0, rc = 0;
+	int	i, rc = 0;
 
 	switch (a->source) {
 	case SRC_FILES:
 		if (a->first_file == 0)
 			process_file(run, NULL);
 		for (i = a->first_file; i && i < argc && !run->tempfail; i++) {
-			if (!dd && argv[i][0] == '-' && argv[i][1] != '\0') {
-				dd = strcmp(argv[i], "--") == 0;
+			if ((a->dd == 0 || i <= a->dd) && argv[i][0] == '-' &&
+			    argv[i][1] != '\0') {
 				i += strcmp(argv[i], "--rcpt") == 0;
-				continue;
+				continue;	/* an option, parsed before */
 			}
 			process_file(run, strcmp(argv[i], "-") == 0 ? NULL :
 			    argv[i]);

@@ -108,6 +108,16 @@ class BounceFilesTest(unittest.TestCase):
                       self.ws.run(["show", "weekly", READERS[2]]).stdout)
         self.assertEqual(status_of(self.ws, READERS[3]), "complained")
 
+    def test_bounce_file_names_after_double_dash(self):
+        self.ws.write("-odd.eml", dsn(self.verps[READERS[0]], READERS[0]),
+                      "wb")
+        self.ws.write("--rcpt", dsn(self.verps[READERS[1]], READERS[1]),
+                      "wb")
+        p = self.ws.run(["bounce", "--", "-odd.eml", "--rcpt"])
+        self.assertEqual(p.stdout.splitlines(), [
+            "-odd.eml: bounced ann@example.com on weekly (dsn, via verp)",
+            "--rcpt: bounced bob@example.net on weekly (dsn, via verp)"])
+
     def test_bounce_unreadable_input_exits_1_and_reads_the_rest(self):
         good = self.ws.write("good.eml", dsn(self.verps[READERS[0]],
                                              READERS[0]), "wb")
