@@ -6,7 +6,9 @@
  * command again prints the records of the key in place, so it is safe to
  * run twice. The records (one per selector and domain the lists sign
  * with, or the one --selector/--domain name) go to stdout and to a file
- * beside the key (dkim_txt_path); progress goes to stderr.
+ * beside the key (dkim_txt_path); progress goes to stderr. Run as root,
+ * it gives a new key to the owner of the spool directory, the user that
+ * `serve` and the cron jobs run as, since only the owner can read it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -108,6 +111,38 @@ write_records(const char *path, const struct buf *b)
 	return rc;
 }
 
+/*
+ * Run as root with a spool that belongs to a service user: the key, its
+ * record and the key's directory when it is under the spool (spool/dkim)
+ * go to that user. 0 / -1.
+ */
+static int
+give_to_spool_owner(const struct config *cfg, const char *txt)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+	size_t		 n = strlen(cfg->spool_dir);
+	int		 rc = 0;
+
+	if (geteuid() != 0 || stat(cfg->spool_dir, &st) == -1 || st.st_uid == 0)
+		return 0;
+	if ((dir = strdup(cfg->dkim_key)) == NULL)
+		return -1;
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (chown(cfg->dkim_key, st.st_uid, st.st_gid) == -1 ||
+	    chown(txt, st.st_uid, st.st_gid) == -1 ||
+	    (slash && strncmp(dir, cfg->spool_dir, n) == 0 && dir[n] == '/' &&
+	    chown(dir, st.st_uid, st.st_gid) == -1)) {
+		log_error(NULL, "%s: chown: %s", cfg->dkim_key, strerror(errno));
+		rc = -1;
+	} else
+		log_info(NULL, "%s belongs to uid %u, as the spool does",
+		    cfg->dkim_key, (unsigned)st.st_uid);
+	free(dir);
+	return rc;
+}
+
 /* The key's public half: made new, or read from the key in place. */
 static char *
 the_key(const struct config *cfg, const struct keygen_args *a)
@@ -165,7 +200,7 @@ cmd_dkim_keygen(struct cli *c, int argc, char **argv)
 		log_error(NULL, "out of memory");
 		goto out;
 	}
-	if (write_records(txt, &out) == -1)
+	if (write_records(txt, &out) == -1 || give_to_spool_owner(cfg, txt) == -1)
 		goto out;
 	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)) {
 		log_error(NULL, "stdout: %s", strerror(errno));

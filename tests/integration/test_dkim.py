@@ -5,12 +5,14 @@ Python, fed the public key from the .dns file keygen wrote), and the
 check-config warnings."""
 import glob
 import os
+import pwd
 import re
 import stat
 import subprocess
 import unittest
 
 from harness import Workspace, ROOT
+from servetool import ServeWorkspace
 from sinks import Sink
 
 VERIFY = os.path.join(ROOT, "tests", "integration", "dkim_verify.py")
@@ -48,23 +50,23 @@ class DkimTest(unittest.TestCase):
             self.keygen = self.ws.run(["dkim-keygen"])
         return self.ws
 
-    def verify(self, data):
+    def verify(self, data, dns=("keys", "dkim.dns")):
         """The verifier's exit code (0 verified, 1 not) and its words."""
         path = self.ws.path("check.eml")
         with open(path, "wb") as f:
             f.write(data)
         p = subprocess.run([SYSTEM_PYTHON, VERIFY, path,
-                            self.ws.path("keys", "dkim.dns")],
+                            self.ws.path(*dns)],
                            capture_output=True, text=True)
         self.assertIn(p.returncode, (0, 1), p.stdout + p.stderr)
         return p.returncode, p.stdout
 
-    def assertVerifies(self, data):
-        rc, out = self.verify(data)
+    def assertVerifies(self, data, **kw):
+        rc, out = self.verify(data, **kw)
         self.assertEqual(rc, 0, out)
 
-    def assertFails(self, data):
-        rc, out = self.verify(data)
+    def assertFails(self, data, **kw):
+        rc, out = self.verify(data, **kw)
         self.assertEqual(rc, 1, out)
 
     def compose(self, to="reader@example.com", name="Sample Reader"):
@@ -126,6 +128,21 @@ class DkimTest(unittest.TestCase):
         self.assertTrue(p.stdout.startswith(
             "s2026._domainkey.mail.example.net. IN TXT "), p.stdout)
         self.assertIn("dkim.selector", p.stderr)     # it does not match
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root")
+    def test_dkim_keygen_as_root_gives_the_key_to_the_spool_owner(self):
+        nobody = pwd.getpwnam("nobody")
+        ws = self.workspace(main_extra='dkim = { key = '
+                            '"spool/dkim/dispatcher.key"; };\n', keygen=False)
+        os.mkdir(ws.path("spool"))
+        os.chown(ws.path("spool"), nobody.pw_uid, nobody.pw_gid)
+        ws.run(["dkim-keygen"])
+        for name in ("dkim", "dkim/dispatcher.key", "dkim/dispatcher.dns"):
+            st = os.stat(ws.path("spool", name))
+            self.assertEqual((st.st_uid, st.st_gid),
+                             (nobody.pw_uid, nobody.pw_gid), name)
+        self.assertEqual(stat.S_IMODE(os.stat(ws.path(
+            "spool", "dkim", "dispatcher.key")).st_mode), 0o600)
 
     def test_dkim_keygen_without_dkim_key_setting_says_so(self):
         ws = self.workspace(main_extra="", keygen=False)
@@ -214,6 +231,30 @@ class DkimTest(unittest.TestCase):
         self.assertEqual(len(files), 1)
         with open(files[0], "rb") as f:
             self.assertVerifies(f.read())
+
+    def test_dkim_confirmation_from_serve_is_signed(self):
+        """A sign-up confirmation: queued by `serve`, sent by the
+        `deliver` it starts (as the spool's owner), signed."""
+        self.ws = ServeWorkspace(main_extra='dkim = { key = '
+                                 '"spool/dkim/dispatcher.key"; };\n')
+        self.ws.run(["dkim-keygen"])
+        self.ws.start()
+        code, _, _ = self.ws.curl(
+            "/subscribe", "POST", "list=weekly&email=new%40example.com",
+            headers=["Content-Type: application/x-www-form-urlencoded"])
+        self.assertEqual(code, 200)
+        msg = self.ws.wait_confirmation("new@example.com")
+        self.assertTrue(msg.startswith(b"Return-Path: "))
+        dns = ("spool", "dkim", "dispatcher.dns")
+        self.assertVerifies(msg, dns=dns)
+        self.assertIn(b"d=example.org;", msg[:400])
+        head, body = msg.split(b"\r\n\r\n", 1)
+        i = body.index(b"confirm")
+        self.assertFails(head + b"\r\n\r\n" + body[:i] + b"C" +
+                         body[i + 1:], dns=dns)
+        j = head.index(b"\r\nSubject: ") + 12
+        self.assertFails(head[:j] + b"X" + head[j + 1:] + b"\r\n\r\n" +
+                         body, dns=dns)
 
     def test_dkim_list_selector_and_domain_override(self):
         ws = self.workspace(list_extra='dkim_selector = "weekly2026";\n'
