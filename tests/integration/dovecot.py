@@ -7,9 +7,11 @@ openssl for the given subject alternative names, a passwd-file with one
 user (USER / PASSWORD) and that user's Maildir, all under a temporary
 directory, and starts `dovecot -F -c CONFIG` on four free ports. As root
 the mail processes run as nobody (Dovecot refuses root for mail); as
-another user, as that user. put() delivers a message straight into the
-Maildir; listing() shows the Maildir as {"new": [...], "cur": [...]}.
+another user, everything runs as that user and group, with no chroot.
+put() delivers a message straight into the Maildir; listing() shows the
+Maildir as {"new": [...], "cur": [...]}.
 """
+import grp
 import os
 import pwd
 import shutil
@@ -45,7 +47,7 @@ userdb {{
 mail_location = maildir:~/Maildir
 pop3_uidl_format = %f
 service imap-login {{
-  inet_listener imap {{
+{chroot}  inet_listener imap {{
     port = {imap}
   }}
   inet_listener imaps {{
@@ -54,7 +56,7 @@ service imap-login {{
   }}
 }}
 service pop3-login {{
-  inet_listener pop3 {{
+{chroot}  inet_listener pop3 {{
     port = {pop3}
   }}
   inet_listener pop3s {{
@@ -88,11 +90,16 @@ class Dovecot:
                   os.path.join(self.dir, "key.pem"))
         if os.geteuid() == 0:
             pw = pwd.getpwnam("nobody")
-            users = ""
+            users = chroot = ""
         else:
             pw = pwd.getpwuid(os.geteuid())
+            grp_name = grp.getgrgid(pw.pw_gid).gr_name
             users = ("default_login_user = {0}\ndefault_internal_user = {0}"
-                     "\n".format(pw.pw_name))
+                     "\ndefault_internal_group = {1}\n".format(pw.pw_name,
+                                                                grp_name))
+            # chroot(2) needs root: no service may ask for it
+            users += "service anvil {\n  chroot =\n}\n"
+            chroot = "  chroot =\n"
         self.uid, self.gid = pw.pw_uid, pw.pw_gid
         self.maildir = os.path.join(self.dir, "home", USER, "Maildir")
         for sub in ("new", "cur", "tmp"):
@@ -107,7 +114,7 @@ class Dovecot:
             f.write(CONF.format(dir=self.dir, uid=self.uid, gid=self.gid,
                                 imaps=self.imaps, pop3s=self.pop3s,
                                 imap=self.imap, pop3=self.pop3,
-                                users=users))
+                                users=users, chroot=chroot))
         self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf],
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
