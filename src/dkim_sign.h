@@ -43,9 +43,9 @@ struct dkim_key	*dkim_key_load(const char *path, char *err, size_t errlen);
 void		 dkim_key_free(struct dkim_key *k);	/* accepts NULL */
 
 /*
- * Signs msg (a whole message; libopendkim takes a bare LF as a line end,
- * so a message with LF line ends still verifies once a relay has made
- * them CRLF) for domain (d=) and selector
+ * Signs msg (a whole message with CRLF line ends: libopendkim finds the
+ * end of the header by CRLF CRLF, and hashes a message with bare LF line
+ * ends wrongly) for domain (d=) and selector
  * (s=); appends "DKIM-Signature: ...\r\n" (folded with CRLF) to sig.
  * 0, or -1 with a reason in err.
  */

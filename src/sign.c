@@ -208,6 +208,33 @@ list_by_from(const struct config *cfg, const char *from)
 	return NULL;
 }
 
+/* Turns each bare LF of msg into CRLF, so that libopendkim hashes it
+ * right and what is signed is what is sent. 0 / -1 (too large). */
+static int
+crlf_fix(struct buf *msg)
+{
+	struct buf	 out;
+	const char	*p = msg->data, *end = msg->data + msg->len, *nl;
+	size_t		 bare = 0;
+
+	for (nl = p; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL; nl++)
+		bare += nl == msg->data || nl[-1] != '\r';
+	if (bare == 0)
+		return 0;
+	buf_init(&out, msg->max);
+	if (buf_reserve(&out, msg->len + bare) == -1)
+		return -1;
+	for (; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1) {
+		buf_add(&out, p, (size_t)(nl - p));
+		buf_adds(&out, nl == msg->data || nl[-1] != '\r' ? "\r\n" :
+		    "\n");
+	}
+	buf_add(&out, p, (size_t)(end - p));
+	buf_free(msg);
+	*msg = out;
+	return 0;
+}
+
 int
 sign_message(const struct signer *s, const struct list_conf *list,
     struct buf *msg, char *err, size_t errlen)
@@ -219,6 +246,10 @@ sign_message(const struct signer *s, const struct list_conf *list,
 
 	if (s == NULL)
 		return 0;
+	if (crlf_fix(msg) == -1) {
+		errf(err, errlen, "dkim: the message is too large");
+		return -1;
+	}
 	if (list == NULL) {
 		if (from_address(msg->data, msg->len, from,
 		    sizeof(from)) == -1) {

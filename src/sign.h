@@ -39,9 +39,10 @@ void	sign_free(struct signer *s);		/* accepts NULL */
 int	sign_strict(const struct config *cfg);
 
 /*
- * Puts a DKIM-Signature header in front of msg. list is the list the
- * message comes from, or NULL to find it by the From address. Does nothing
- * when s is NULL. 0, or -1 with a reason in err.
+ * Puts a DKIM-Signature header in front of msg, after turning any bare LF
+ * into CRLF (msg may be reallocated). list is the list the message comes
+ * from, or NULL to find it by the From address. Does nothing when s is
+ * NULL. 0, or -1 with a reason in err.
  */
 int	sign_message(const struct signer *s, const struct list_conf *list,
 	    struct buf *msg, char *err, size_t errlen);

@@ -260,6 +260,23 @@ files_in(const char *dir, char out[][600], int max)
 	return n;
 }
 
+/* Whether the file at path has a LF without a CR before it. */
+static int
+has_bare_lf(const char *path)
+{
+	FILE	*fp = fopen(path, "rb");
+	int	 c, prev = 0, bare = 0;
+
+	if (fp == NULL)
+		return 1;
+	while ((c = getc(fp)) != EOF) {
+		bare |= c == '\n' && prev != '\r';
+		prev = c;
+	}
+	fclose(fp);
+	return bare;
+}
+
 /* msg with every CRLF made a bare LF (a new string). */
 static char *
 lf_only(const char *msg)
@@ -340,7 +357,7 @@ TEST(dkim_one_off_message_is_delivered_signed)
 	REQUIRE(store_open(cfg->spool_dir, &so, &st, err, sizeof(err)) == 0);
 	REQUIRE(spool_enqueue_message(st, "new@example.com", "example.org",
 	    confirm_msg, sizeof(confirm_msg) - 1, &id, err, sizeof(err)) == 0);
-	/* the same with bare LF line ends: it verifies as CRLF */
+	/* the same with bare LF line ends: made CRLF, then signed */
 	REQUIRE((lf = lf_only(confirm_msg)) != NULL);
 	REQUIRE(spool_enqueue_message(st, "lf@example.com", "example.org",
 	    lf, strlen(lf), &id, err, sizeof(err)) == 0);
@@ -351,6 +368,7 @@ TEST(dkim_one_off_message_is_delivered_signed)
 	REQUIRE(files_in(box, files, 3) == 2);
 	snprintf(tampered, sizeof(tampered), "%s/tampered.eml", dir);
 	for (i = 0; i < 2; i++) {
+		CHECK(!has_bare_lf(files[i]));
 		CHECK(verify(files[i], dns) == 0);
 		/* one byte of the body, then of the Subject */
 		snprintf(cmd, sizeof(cmd), "sed 's/Confirm here/Confirm hare/' "
