@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -91,6 +92,7 @@ render(struct cli *c, const struct compose_args *a)
 		log_error(NULL, "%s", err);
 		return NULL;
 	}
+	sign_warn_future(cfg, a->issue, is->date, time(NULL));
 	if ((ci = compose_issue(cfg, list, is, &key, &w, err, sizeof(err))) == NULL)
 		log_error(NULL, "%s", err);
 	diag_print(&w, stderr);

@@ -81,6 +81,7 @@ render_issue(struct cli *c, const struct send_args *a, struct token_key *key,
 		log_error(NULL, "%s", err);
 		return NULL;
 	}
+	sign_warn_future(cfg, a->issue, (*isp)->date, time(NULL));
 	if ((ci = compose_issue(cfg, list, *isp, key, &w, err,
 	    sizeof(err))) == NULL)
 		log_error(NULL, "%s", err);

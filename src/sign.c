@@ -176,6 +176,17 @@ sign_check(const struct config *cfg, struct diag *d)
 		    "go unsigned");
 }
 
+void
+sign_warn_future(const struct config *cfg, const char *file, time_t date,
+    time_t now)
+{
+	if (cfg->dkim_key && date > now + SIGN_FUTURE_MAX)
+		log_warn("dkim", "%s: dated %.0f hours from now: the DKIM "
+		    "signature's time (t=) is the Date, and verifiers may reject "
+		    "a signature from the future; date the issue for the day it "
+		    "goes out", file, difftime(date, now) / 3600);
+}
+
 /* The address in a From field: inside <...>, or the whole value. */
 static int
 from_address(const char *msg, size_t len, char *out, size_t outlen)

@@ -19,6 +19,7 @@
 #define DISPATCHER_SIGN_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "config.h"
@@ -61,6 +62,16 @@ void	sign_check(const struct config *cfg, struct diag *d);
 
 /* Whether two domains share their organizational domain (as above). */
 int	sign_aligned(const char *a, const char *b);
+
+/*
+ * A signature's t= is its message's Date. When cfg signs and date is more
+ * than SIGN_FUTURE_MAX seconds after now, logs a warning naming file:
+ * verifiers may reject a signature made in the future (python's dkim does
+ * past 10 hours).
+ */
+#define SIGN_FUTURE_MAX	(6 * 3600)
+void	sign_warn_future(const struct config *cfg, const char *file,
+	    time_t date, time_t now);
 
 /* The d= and s= of list l's messages under cfg. Borrowed. */
 const char *sign_domain(const struct config *cfg, const struct list_conf *l);

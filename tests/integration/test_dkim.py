@@ -174,6 +174,15 @@ class DkimTest(unittest.TestCase):
         self.assertVerifies(msg)
         self.assertEqual(self.compose(), msg)          # the same bytes
 
+    def test_dkim_warns_of_an_issue_dated_ahead(self):
+        ws = self.workspace()
+        p = ws.run(["compose", "issue.md", "--list", "weekly"])
+        self.assertNotIn("from now", p.stderr)
+        ws.write("ahead.md", ISSUE.replace("2026-11-20", "2099-01-01"))
+        p = ws.run(["compose", "ahead.md", "--list", "weekly"], text=False)
+        self.assertIn(b"ahead.md: dated", p.stderr)
+        self.assertIn(b"t=4070952000;", p.stdout[:300])   # its Date, noon
+
     def test_dkim_one_changed_byte_breaks_the_signature(self):
         self.workspace()
         msg = self.compose()
