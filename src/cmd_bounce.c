@@ -52,7 +52,8 @@ struct run {
 };
 
 /* Reads up to MAILBOX_MSG_MAX bytes (bounce_parse notes the cut) and
- * drains the rest, so that a pipe's writer is not cut off. */
+ * drains the rest, so that a pipe's writer is not cut off. 0, -1 on a read
+ * error, -2 when memory ran out. */
 static int
 read_input(FILE *fp, struct buf *b)
 {
@@ -63,10 +64,11 @@ read_input(FILE *fp, struct buf *b)
 		want = MAILBOX_MSG_MAX - b->len;
 		if (b->len < MAILBOX_MSG_MAX &&
 		    buf_add(b, chunk, n < want ? n : want) == -1)
-			return -1;
+			return -2;
 	}
 	return ferror(fp) ? -1 : 0;
 }
+
 static int
 add_key(struct buf *o, const char *key, const char *value)
 {
@@ -200,6 +202,7 @@ process_file(struct run *run, const char *path)
 	const char	*name = path ? path : "stdin";
 	struct buf	 in;
 	FILE		*fp = stdin;
+	int		 rc;
 
 	buf_init(&in, MAILBOX_MSG_MAX);
 	if (path && (fp = fopen(path, "rb")) == NULL) {
@@ -207,10 +210,13 @@ process_file(struct run *run, const char *path)
 		run->failed = 1;
 		goto out;
 	}
-	if (read_input(fp, &in) == -1) {
-		log_error("bounce", "%s: %s", name, errno ? strerror(errno) :
-		    "read error");
-		run->failed = 1;
+	if ((rc = read_input(fp, &in)) != 0) {
+		log_error("bounce", "%s: %s", name, rc == -2 ? "out of memory" :
+		    errno ? strerror(errno) : "read error");
+		if (rc == -2)
+			run->tempfail = 1;
+		else
+			run->failed = 1;
 		goto out;
 	}
 	process(run, name, in.data ? in.data : "", in.len);
