@@ -34,7 +34,9 @@
  * the epoch).
  */
 enum conf_type { T_STRING, T_PATH, T_ADDRESS, T_URL, T_SMTP_URL, T_LISTID,
-	T_DNSNAME, T_INT, T_FLOAT, T_BOOL, T_ENUM, T_STRLIST, T_LIST, T_DATE };
+	T_DNSNAME, T_INT, T_FLOAT, T_BOOL, T_ENUM, T_STRLIST, T_LIST, T_DATE,
+	T_MAILBOX_URL	/* imap[s]:// or pop3[s]://, no credentials */
+};
 
 struct conf_key {
 	const char		*key;	/* dotted path, e.g. "compose.html_warn_kb" */
@@ -104,7 +106,7 @@ static const struct conf_key main_keys[] = {
 	    31536000),
 	ROW("bounce.report_max_kb", T_INT, C(bounce_report_max_kb), 0, "64", 1,
 	    10240),
-	ROW("bounce.mailbox.url", T_STRING, C(mailbox_url), 0, NULL, 0, 0),
+	ROW("bounce.mailbox.url", T_MAILBOX_URL, C(mailbox_url), 0, NULL, 0, 0),
 	ROW("bounce.mailbox.username", T_STRING, C(mailbox_username), 0, NULL,
 	    0, 0),
 	ROW("bounce.mailbox.password_file", T_PATH, C(mailbox_password_file), 0,
@@ -311,6 +313,17 @@ check_value(enum conf_type type, const char *v)
 		if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
 			return "must start with smtp:// (STARTTLS as `tls` says) "
 			    "or smtps:// (TLS from the start)";
+		if (strpbrk(v, " \"<>@") != NULL)
+			return "no spaces, quotes, angle brackets or credentials "
+			    "(use username and password_file)";
+		break;
+	case T_MAILBOX_URL:
+		if (strncmp(v, "imaps://", 8) != 0 &&
+		    strncmp(v, "imap://", 7) != 0 &&
+		    strncmp(v, "pop3s://", 8) != 0 &&
+		    strncmp(v, "pop3://", 7) != 0)
+			return "must start with imaps:// or pop3s:// (TLS from "
+			    "the start), or imap:// or pop3:// (STARTTLS)";
 		if (strpbrk(v, " \"<>@") != NULL)
 			return "no spaces, quotes, angle brackets or credentials "
 			    "(use username and password_file)";

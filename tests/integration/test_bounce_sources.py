@@ -168,6 +168,19 @@ class BounceFilesTest(unittest.TestCase):
         self.assertIn(b"via final-recipient), no change", p.stdout)
         self.assertEqual(status_of(self.ws, READERS[0]), "active")
 
+    def test_bounce_mailbox_url_is_checked_with_the_config(self):
+        with open(self.ws.conf) as f:
+            n = len(f.read().splitlines())
+        with open(self.ws.conf, "a") as f:
+            f.write('bounce = {\n  mailbox = {\n'
+                    '    url = "https://user:pw@mail.example.org/";\n'
+                    '  };\n};\n')
+        p = self.ws.run(["check-config"], check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("dispatcher.conf:%d:" % (n + 3), p.stderr)
+        self.assertIn("must start with imaps:// or pop3s://", p.stderr)
+        self.assertNotIn("pw@", p.stderr)
+
     def test_bounce_not_a_bounce_is_not_an_error(self):
         before = export(self.ws)
         for data in (plain(), b"", b"\x00\xff garbage\r\n"):
