@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "address.h"
 #include "dkim_keygen.h"
@@ -156,6 +157,7 @@ void
 sign_check(const struct config *cfg, struct diag *d)
 {
 	struct dkim_key	*k;
+	struct stat	 st;
 	char		 err[ERRLEN];
 	size_t		 i;
 	int		 rc;
@@ -164,8 +166,14 @@ sign_check(const struct config *cfg, struct diag *d)
 		check_list(cfg, &cfg->lists[i], d);
 	if (cfg->dkim_key == NULL)
 		return;
-	if ((rc = key_load(cfg->dkim_key, &k, err, sizeof(err))) == 0)
+	if ((rc = key_load(cfg->dkim_key, &k, err, sizeof(err))) == 0) {
 		dkim_key_free(k);
+		if (stat(cfg->dkim_key, &st) == 0 && (st.st_mode & 077))
+			diag_add(d, DIAG_WARNING, cfg->file, 0, "dkim.key: %s "
+			    "can be read by other users (mode %03o): anyone "
+			    "who reads it can sign mail as you; chmod 600 it",
+			    cfg->dkim_key, (unsigned)(st.st_mode & 0777));
+	}
 	else if (rc == -1)
 		diag_add(d, DIAG_ERROR, cfg->file, 0, "dkim.key: %s", err);
 	else

@@ -55,8 +55,9 @@ int	sign_message(const struct signer *s, const struct list_conf *list,
  * (relaxed: the same organizational domain, taken as the last two labels,
  * three under a two-letter country code with a short second level such as
  * co.uk), for a base_url that is not https, and for mail sent through a
- * relay with no dkim.key; an error for a key file that cannot be used, or
- * that is missing when a relay is configured (a send would refuse).
+ * relay with no dkim.key, and for a key other users can read; an error
+ * for a key file that cannot be used, or that is missing when a relay is
+ * configured (a send would refuse).
  */
 void	sign_check(const struct config *cfg, struct diag *d);
 

@@ -355,6 +355,9 @@ class DkimTest(unittest.TestCase):
         ws = self.workspace(keygen=True)       # Maildir, key: all quiet
         p = ws.run(["check-config"])
         self.assertEqual(p.stderr, "")
+        os.chmod(ws.path("keys", "dkim.key"), 0o644)
+        p = ws.run(["check-config"])
+        self.assertIn("can be read by other users (mode 644)", p.stderr)
 
 
 if __name__ == "__main__":
