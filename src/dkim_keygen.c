@@ -1,12 +1,14 @@
 /*
  * dkim_keygen.c — DKIM key pairs with GnuTLS (see dkim_keygen.h).
  *
- * The one file that includes GnuTLS. The private key is written to a
+ * GnuTLS (as mailbox_tls.c uses it for TLS) makes and reads the keys here;
+ * nothing else of DKIM includes it. The private key is written to a
  * temporary file in the key's directory (O_EXCL, mode 0600, fsync), then
  * linked into place (no force: link() fails if a key appeared meanwhile)
  * or renamed over the old one (force), so a crash never leaves half a key.
  *
- * Callers: cmd_dkim.c (`dispatcher dkim-keygen`).
+ * Callers: cmd_dkim.c (`dispatcher dkim-keygen`); sign.c (dkim_keygen_read,
+ * to check a key before libopendkim reads it).
  */
 #define _GNU_SOURCE
 #include "dkim_keygen.h"
