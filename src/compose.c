@@ -122,31 +122,6 @@ plan_slot(struct plan *p, int slot, int html)
 	return plan_push(p, 0, 0, slot, html);
 }
 
-/* ---- escaping ------------------------------------------------------- */
-
-static int
-html_escape(struct buf *out, const char *s, size_t n)
-{
-	const char	*end = s + n, *run = s;
-	const char	*rep;
-
-	for (; s < end; s++) {
-		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		if (buf_add(out, run, (size_t)(s - run)) == -1 ||
-		    buf_adds(out, rep) == -1)
-			return -1;
-		run = s + 1;
-	}
-	return buf_add(out, run, (size_t)(end - run));
-}
-
 /* ---- the template set ----------------------------------------------- */
 
 static void
@@ -399,7 +374,7 @@ bind_value(struct plan *p, const struct tpl_seg *seg, const struct value *v,
 	if (mode == TPL_TEXT)
 		return text_value(p, v->text, seg->column);
 	off = p->bytes.len;
-	if (html_escape(&p->bytes, v->text, strlen(v->text)) == -1)
+	if (tpl_escape_html(&p->bytes, v->text, strlen(v->text)) == -1)
 		return -1;
 	return plan_push(p, off, p->bytes.len - off, -1, 0);
 }
@@ -789,7 +764,7 @@ put_slot(const struct plan_seg *s, const struct slot_values *sv, int encode,
 	struct qp	 q;
 
 	buf_reset(tmp);
-	if (s->html ? html_escape(tmp, v, strlen(v)) : buf_adds(tmp, v))
+	if (s->html ? tpl_escape_html(tmp, v, strlen(v)) : buf_adds(tmp, v))
 		return -1;
 	if (!encode)
 		return buf_add(out, tmp->data, tmp->len);

@@ -95,28 +95,6 @@ pages_free(struct pages *p)
 	free(p);
 }
 
-static int
-escape(struct buf *out, const char *s)
-{
-	const char	*run = s, *rep;
-
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		if (buf_add(out, run, (size_t)(s - run)) == -1 ||
-		    buf_adds(out, rep) == -1)
-			return -1;
-		run = s + 1;
-	}
-	return buf_adds(out, run);
-}
-
 /* "/path", not "//host/path" nor "scheme:". */
 static int
 local_path(const char *s)
@@ -145,7 +123,7 @@ pages_render(const struct pages *p, int form, const struct page_vars *v,
 		val = var_value(v, s->text, s->len);
 		if (s->ctx == TPL_CTX_URL && !local_path(val))
 			return -1;	/* only paths on this server */
-		if (escape(out, val) == -1)
+		if (tpl_escape_html(out, val, strlen(val)) == -1)
 			return -1;
 	}
 	return 0;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -321,4 +322,27 @@ tpl_free(struct tpl *t)
 	free(t->src);
 	free(t->segs);
 	memset(t, 0, sizeof(*t));
+}
+
+int
+tpl_escape_html(struct buf *out, const char *s, size_t n)
+{
+	const char	*end = s + n, *run = s;
+	const char	*rep;
+
+	for (; s < end; s++) {
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		if (buf_add(out, run, (size_t)(s - run)) == -1 ||
+		    buf_adds(out, rep) == -1)
+			return -1;
+		run = s + 1;
+	}
+	return buf_add(out, run, (size_t)(end - run));
 }

@@ -66,4 +66,9 @@ int	tpl_placeholder(const char *p, const char **name, size_t *namelen,
 
 void	tpl_free(struct tpl *t);	/* accepts a zeroed struct */
 
+/* Appends s (n bytes) to out with & < > " ' as entities: safe in element
+ * content and in a quoted attribute value. 0, or -1 out of memory. */
+struct buf;
+int	tpl_escape_html(struct buf *out, const char *s, size_t n);
+
 #endif
