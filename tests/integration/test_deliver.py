@@ -5,12 +5,13 @@ import email
 import email.policy
 import mailbox
 import os
+import shutil
 import signal
 import subprocess
 import time
 import unittest
 
-from harness import Workspace, BIN
+from harness import Workspace, BIN, ROOT
 from sinks import Sink, TlsSink
 
 
@@ -316,6 +317,35 @@ class MaildirTest(unittest.TestCase):
                 self.assertTrue(m["Return-Path"].startswith("<bounces+"))
             self.assertIn("[Msgs:3 New:3", mutt_index(ws))
             self.assertIn("Delivery test issue", mutt_index(ws))
+        finally:
+            ws.cleanup()
+
+    def test_demo_sends_the_sample_issue_signed_once(self):
+        """scripts/demo (what `make demo` runs) on a copy of the shipped
+        dispatcher.conf, lists/, templates/ and issues/."""
+        ws = Workspace()
+        try:
+            d = ws.path("demo")
+            os.makedirs(d)
+            for sub in ("lists", "templates", "issues", "scripts"):
+                shutil.copytree(os.path.join(ROOT, sub),
+                                os.path.join(d, sub))
+            shutil.copy(os.path.join(ROOT, "dispatcher.conf"), d)
+            for _ in range(2):
+                p = subprocess.run(["sh", "scripts/demo", BIN], cwd=d,
+                                   capture_output=True, text=True)
+                self.assertEqual(p.returncode, 0, p.stderr)
+            rows = open(os.path.join(d, "lists",
+                                     "weekly-sample.csv")).read()
+            n = len([r for r in rows.splitlines()[1:] if r.strip()])
+            box = mailbox.Maildir(os.path.join(d, "outbox"), factory=None,
+                                  create=False)
+            msgs = [box.get_bytes(k) for k in box.keys()]
+            self.assertEqual(len(msgs), n)
+            for m in msgs:
+                self.assertIn(b"\r\nDKIM-Signature: v=1; a=rsa-sha256;",
+                              b"\r\n" + m)
+            self.assertIn("outbox/ holds %d messages" % n, p.stdout)
         finally:
             ws.cleanup()
 
