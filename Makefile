@@ -14,6 +14,11 @@
 
 CC        ?= cc
 comma     := ,
+# The stack: libconfig (dispatcher.conf), md4c and md4c-html (Markdown),
+# libetpan (MIME parsing, IMAP, POP3), libcurl (SMTP), lmdb (all state),
+# libmicrohttpd (serve). Beside it: nettle for SHA-256, HMAC and base64url
+# (tokens, content hashes; already pulled in by GnuTLS), libidn2 for
+# internationalized domains in addresses (punycode).
 PKGS      := libconfig md4c md4c-html nettle libetpan libcurl lmdb libidn2
 PKGS      += libmicrohttpd
 # the bounce mailbox's TLS (src/mailbox_tls.c)
