@@ -9,6 +9,8 @@
 #define _GNU_SOURCE		/* memmem */
 #include "markdown.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <md4c-html.h>
@@ -161,19 +163,39 @@ add_styles(const char *html, size_t n, const struct markdown_style *styles,
 	return 0;
 }
 
+char *
+markdown_source(const char *src, size_t n, size_t *len)
+{
+	char	*s;
+
+	if (n > (size_t)UINT_MAX - 2 || (s = malloc(n + 2)) == NULL)
+		return NULL;
+	memcpy(s, src, n);
+	if (n == 0 || src[n - 1] != '\n')
+		s[n++] = '\n';
+	s[n] = '\0';
+	*len = n;
+	return s;
+}
+
 int
 markdown_html(const char *src, size_t n, const struct markdown_style *styles,
     size_t nstyles, struct buf *out)
 {
 	struct buf	raw;
 	struct html_out	o;
-	int		rc;
+	char		*doc;
+	size_t		 len;
+	int		 rc;
 
+	if ((doc = markdown_source(src, n, &len)) == NULL)
+		return -1;
 	buf_init(&raw, out->max);
 	o.b = &raw;
 	o.failed = 0;
-	rc = md_html(src, (MD_SIZE)n, html_chunk, &o, MARKDOWN_FLAGS,
+	rc = md_html(doc, (MD_SIZE)len, html_chunk, &o, MARKDOWN_FLAGS,
 	    MD_HTML_FLAG_SKIP_UTF8_BOM);
+	free(doc);
 	if (rc == 0 && !o.failed)
 		rc = add_styles(raw.data ? raw.data : "", raw.len, styles, nstyles,
 		    out);

@@ -748,9 +748,12 @@ markdown_text(const char *src, size_t n, size_t width, struct buf *out)
 {
 	struct text_render	r;
 	MD_PARSER		parser;
-	size_t			i;
+	char			*doc;
+	size_t			i, len;
 	int			rc;
 
+	if ((doc = markdown_source(src, n, &len)) == NULL)
+		return -1;
 	memset(&r, 0, sizeof(r));
 	r.out = out;
 	r.width = width;
@@ -762,7 +765,8 @@ markdown_text(const char *src, size_t n, size_t width, struct buf *out)
 	parser.enter_span = enter_span;
 	parser.leave_span = leave_span;
 	parser.text = text_cb;
-	rc = md_parse(src, (MD_SIZE)n, &parser, &r);
+	rc = md_parse(doc, (MD_SIZE)len, &parser, &r);
+	free(doc);
 	if (rc == 0 && !r.failed) {
 		flush_para(&r);
 		emit_references(&r);
