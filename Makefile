@@ -99,6 +99,7 @@ demo: all
 	@scripts/demo $(B)/dispatcher
 
 bench: all $(B)/bench-compose $(B)/bench-import
+	@scripts/install-deps bench
 	@B=$(B) bench/run
 
 $(B)/bench-%: bench/%.c $(B)/libdispatcher.a
